@@ -1,0 +1,37 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { router } from './actions/router';
+import { statusDescription } from './actions/status/Status.resource';
+
+export class ZApi implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Z-API',
+		name: 'zApi',
+		icon: { light: 'file:zapi.svg', dark: 'file:zapi.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ { sendVideoStatus: "Send Video Status" }[$parameter["operation"]] || $parameter["operation"] }}',
+		description: 'Post to the WhatsApp Status of a Z-API instance',
+		defaults: { name: 'Z-API' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'zApiApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Status', value: 'status', description: 'The WhatsApp Status (stories) of the instance' }],
+				default: 'status',
+			},
+			...statusDescription,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,123 @@
+import { MediaError } from './MediaError';
+
+/** Base64 text as the user gave it, split into what Z-API needs. */
+export interface ParsedBase64 {
+	/** From the data URI, lower-cased; undefined for raw Base64. */
+	declaredMimeType?: string;
+	/** Standard Base64 with padding, no whitespace: ready to put after "base64,". */
+	payload: string;
+	/** Bytes of the file it encodes, computed without decoding. */
+	bytes: number;
+}
+
+const DATA_URI_PREFIX = /^data:([^;,]*)((?:;[^;,]*)*),/i;
+
+// Lookup table for the standard alphabet: 1 = Base64 character, 2 = whitespace, 0 = invalid.
+const CHARACTER_CLASS = new Uint8Array(128);
+for (const character of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
+	CHARACTER_CLASS[character.charCodeAt(0)] = 1;
+}
+for (const character of ' \t\r\n\f\v') CHARACTER_CLASS[character.charCodeAt(0)] = 2;
+
+const EQUALS = 61;
+
+/** Bytes encoded by clean, padded Base64. */
+export function base64DecodedLength(payload: string): number {
+	if (payload.length === 0) return 0;
+	let padding = 0;
+	if (payload.charCodeAt(payload.length - 1) === EQUALS) padding++;
+	if (payload.charCodeAt(payload.length - 2) === EQUALS) padding++;
+	return (payload.length / 4) * 3 - padding;
+}
+
+function invalidCharacter(text: string, index: number, offset: number): MediaError {
+	const code = text.charCodeAt(index);
+	const shown = code >= 33 && code < 127 ? `"${text[index]}"` : `code ${code}`;
+	const urlSafe = text[index] === '-' || text[index] === '_';
+	return new MediaError(
+		`The Base64 text has an invalid character (${shown}) at position ${index - offset + 1}`,
+		urlSafe
+			? 'This looks like URL-safe Base64 ("-" and "_"). Convert it to standard Base64 ("+" and "/") before sending.'
+			: 'Pass the file as standard Base64 (A-Z, a-z, 0-9, "+", "/", "=" padding), optionally as a data URI such as data:video/mp4;base64,...',
+	);
+}
+
+/**
+ * Validates Base64 (raw or inside a data URI) in one pass over the text, and removes whitespace
+ * and line breaks only when there are some: a 10 MB video is 13.3 MB of text, so copies and
+ * regular expressions over it are avoided on the common, clean path.
+ */
+export function parseBase64(text: string): ParsedBase64 {
+	let start = 0;
+	let declaredMimeType: string | undefined;
+	const trimmedStart = text.length - text.trimStart().length;
+	if (text.startsWith('data:', trimmedStart) || text.startsWith('DATA:', trimmedStart)) {
+		const header = DATA_URI_PREFIX.exec(text.slice(trimmedStart, trimmedStart + 256));
+		if (!header) {
+			throw new MediaError(
+				'The data URI has no comma after its header',
+				'A data URI looks like data:video/mp4;base64,AAAAIGZ0eXBpc29t...',
+			);
+		}
+		const parameters = header[2].toLowerCase().split(';').map((part) => part.trim());
+		if (!parameters.includes('base64')) {
+			throw new MediaError(
+				'The data URI is not Base64-encoded (";base64" is missing)',
+				'Use a data URI of the form data:video/mp4;base64,<Base64 of the file>.',
+			);
+		}
+		declaredMimeType = header[1].trim().toLowerCase() || undefined;
+		start = trimmedStart + header[0].length;
+	}
+
+	const end = text.length;
+	let hasWhitespace = false;
+	let significant = 0;
+	let paddingSeen = 0;
+	for (let index = start; index < end; index++) {
+		const code = text.charCodeAt(index);
+		const kind = code < 128 ? CHARACTER_CLASS[code] : 0;
+		if (kind === 1) {
+			if (paddingSeen > 0) throw invalidCharacter(text, index, start);
+			significant++;
+		} else if (kind === 2) {
+			hasWhitespace = true;
+		} else if (code === EQUALS) {
+			paddingSeen++;
+			if (paddingSeen > 2) throw invalidCharacter(text, index, start);
+		} else {
+			throw invalidCharacter(text, index, start);
+		}
+	}
+
+	// Padding is optional in practice (some encoders drop it); a lone trailing character never is.
+	const remainder = significant % 4;
+	if (remainder === 1) {
+		throw new MediaError(
+			'The Base64 text is cut short (its length is not a whole number of bytes)',
+			'The text was probably truncated when it was copied or built; pass the complete Base64 of the file.',
+		);
+	}
+	if (paddingSeen > 0 && (significant + paddingSeen) % 4 !== 0) {
+		throw new MediaError(
+			'The Base64 text has misplaced "=" padding',
+			'Pass the complete Base64 of the file; "=" may only appear at the very end.',
+		);
+	}
+
+	let payload: string;
+	if (hasWhitespace) {
+		payload = text.slice(start).replace(/\s+/g, '');
+	} else {
+		payload = start > 0 ? text.slice(start) : text;
+	}
+	if (paddingSeen === 0 && remainder !== 0) payload += remainder === 2 ? '==' : '=';
+
+	return { declaredMimeType, payload, bytes: base64DecodedLength(payload) };
+}
+
+/** Decodes only the start of clean Base64, for sniffing the file type without decoding the whole file. */
+export function decodeBase64Head(payload: string, bytes: number): Buffer {
+	const characters = Math.ceil(bytes / 3) * 4;
+	return Buffer.from(payload.slice(0, characters), 'base64');
+}

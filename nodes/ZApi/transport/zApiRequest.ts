@@ -1,0 +1,248 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import { buildZApiUrl, readZApiCredentials, secretsOf } from './credentials';
+import { errorTextOf, scrubSecrets } from './scrub';
+
+export const CREDENTIAL_TYPE = 'zApiApi';
+
+export interface ZApiCall {
+	method: IHttpRequestMethods;
+	/** Path after /instances/{id}/token/{token}/, e.g. "send-video-status". */
+	endpoint: string;
+	body?: IDataObject;
+	/** Milliseconds to wait for Z-API's answer. */
+	timeout: number;
+	/** Checks a 2xx answer; a failure returned here is raised like any other Z-API error. */
+	validate?: (body: IDataObject) => ZApiFailure | undefined;
+}
+
+/**
+ * Whether Z-API may have acted on a request that failed. "rejected": it certainly did not
+ * (refused, unreachable, told us no); "unknown": it may have (no answer after the body was sent,
+ * a server error mid-way). Anything that re-sends must only ever re-send "rejected" calls, or a
+ * status could be posted twice.
+ */
+export type FailureOutcome = 'rejected' | 'unknown';
+
+export interface ZApiFailure {
+	message: string;
+	description: string;
+	outcome: FailureOutcome;
+	httpCode?: number;
+}
+
+const CLIENT_TOKEN_HELP = 'Security in the Z-API panel (app.z-api.io): copy the account security token into the Client-Token field of the Z-API credential';
+
+/** Turns Z-API's answer into an actionable explanation. Pure: the text is scrubbed by the caller. */
+export function describeZApiFailure(status: number, body: unknown, endpoint: string): ZApiFailure {
+	const reason = errorTextOf(body);
+	const lower = reason.toLowerCase();
+	const saying = reason ? `: ${reason}` : '';
+	const httpCode = status;
+
+	if (/client-token|null not allowed/.test(lower) && (status === 400 || /not configured|null not allowed/.test(lower))) {
+		return {
+			message: `Z-API requires a Client-Token for this account, and none was sent (HTTP ${status})`,
+			description: `Your Z-API account has the Client-Token security enabled. Open ${CLIENT_TOKEN_HELP}.`,
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (/client-token/.test(lower) || (status === 403 && /not allowed/.test(lower) && !/ip|\d+\.\d+\.\d+\.\d+/.test(lower))) {
+		return {
+			message: `Z-API rejected the Client-Token (HTTP ${status})`,
+			description: `The Client-Token in the credential does not match the account's security token. Open ${CLIENT_TOKEN_HELP}.`,
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (/\d+\.\d+\.\d+\.\d+.*not allowed|ip .*not allowed/.test(lower)) {
+		return {
+			message: `Z-API refused calls from this n8n server's IP address (HTTP ${status})`,
+			description: "The account restricts calls to an IP allow-list. Add this server's public IP under Security in the Z-API panel.",
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (/not connected|disconnected/.test(lower)) {
+		return {
+			message: 'The Z-API instance is not connected to WhatsApp',
+			description: 'Open the instance in the Z-API panel and connect it by scanning the QR code with the phone, then run again.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status === 401 || status === 404 && /instance|token|not found/.test(lower) && !/resource method/.test(lower)) {
+		return {
+			message: `Z-API did not accept the instance ID and token (HTTP ${status}${saying ? `${saying}` : ''})`,
+			description: 'Check the Instance ID and Instance Token in the Z-API credential: both are on the instance page of the Z-API panel. If you changed the Base URL, check it too.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status === 404) {
+		return {
+			message: `Z-API does not know the endpoint "${endpoint}" (HTTP 404${saying})`,
+			description: 'If the credential uses a custom Base URL, check that the server is Z-API-compatible and the address is complete.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status === 405 || status === 415) {
+		return {
+			message: `Z-API refused the request format (HTTP ${status}${saying})`,
+			description: 'This points to a proxy or a non-Z-API server between n8n and Z-API rewriting the request. Check the Base URL in the credential.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status === 413 || /10 ?mb|too large|exceeds/.test(lower)) {
+		return {
+			message: `Z-API refused the file as too large (HTTP ${status}${saying})`,
+			description: 'WhatsApp Status videos can be at most 10 MB. Shorten or re-encode the video.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status === 429) {
+		return {
+			message: 'Z-API is rate-limiting this instance (HTTP 429)',
+			description: 'Too many requests in a short time. Space the sends out (for example with a Wait node or a Loop Over Items batch) and run again.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status === 503) {
+		return {
+			message: `Z-API is unavailable (HTTP 503${saying})`,
+			description: 'Z-API is down or in maintenance. Nothing was posted; run again later.',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
+	if (status >= 500) {
+		return {
+			message: `Z-API failed while handling the request (HTTP ${status}${saying})`,
+			description: 'The status may or may not have been posted. Check the phone before running again, to avoid posting it twice.',
+			outcome: 'unknown',
+			httpCode,
+		};
+	}
+	return {
+		message: `Z-API refused the request (HTTP ${status}${saying})`,
+		description: 'Check the parameters of this item. Z-API gave the reason above.',
+		outcome: 'rejected',
+		httpCode,
+	};
+}
+
+/** The first error code (ECONNREFUSED, ETIMEDOUT, ...) found along an error's cause chain. */
+export function networkCodeOf(error: unknown): string | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED']);
+
+export function describeNetworkFailure(code: string | undefined, host: string, timeout: number): ZApiFailure {
+	if (code && NOT_SENT_CODES.has(code)) {
+		return {
+			message: `Z-API could not be reached at ${host} (${code})`,
+			description: 'Nothing was sent. Check the Base URL in the credential and the network of the n8n server, then run again.',
+			outcome: 'rejected',
+		};
+	}
+	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+		return {
+			message: `Z-API did not answer within ${Math.round(timeout / 1000)} s (${code})`,
+			description: 'The status may or may not have been posted. Check the phone before running again, to avoid posting it twice; raise the Timeout option for large videos on slow links.',
+			outcome: 'unknown',
+		};
+	}
+	return {
+		message: `The connection to Z-API at ${host} failed${code ? ` (${code})` : ''}`,
+		description: 'The status may or may not have been posted. Check the phone before running again, to avoid posting it twice.',
+		outcome: 'unknown',
+	};
+}
+
+/**
+ * The one function that talks to Z-API: builds the URL from the credential, authenticates through
+ * n8n (Client-Token header), and turns every failure into an error that says what to do and holds
+ * no instance token, Client-Token or media payload.
+ */
+export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, call: ZApiCall): Promise<IDataObject> {
+	// A CredentialProblem thrown here becomes an input error naming the item (see actions/errors.ts).
+	const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE, itemIndex));
+	const secrets = secretsOf(credentials);
+	const host = new URL(credentials.baseUrl).host;
+
+	const raise = (failure: ZApiFailure, body?: unknown): never => {
+		const message = scrubSecrets(failure.message, secrets);
+		const clean: JsonObject = { message, outcome: failure.outcome };
+		if (failure.httpCode !== undefined) clean.httpCode = String(failure.httpCode);
+		if (body !== undefined) clean.response = scrubSecrets(errorTextOf(body), secrets);
+		const error = new NodeApiError(this.getNode(), clean, {
+			message,
+			description: scrubSecrets(failure.description, secrets),
+			httpCode: failure.httpCode !== undefined ? String(failure.httpCode) : undefined,
+			itemIndex,
+		});
+		error.context.outcome = failure.outcome;
+		throw error;
+	};
+
+	let response: { statusCode: number; body: unknown };
+	try {
+		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
+			method: call.method,
+			url: buildZApiUrl(credentials, call.endpoint),
+			body: call.body,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: call.timeout,
+		} as IHttpRequestOptions)) as typeof response;
+	} catch (error) {
+		// The HTTP layer's own error text carries the request URL, and so the instance token: never pass it on.
+		return raise(describeNetworkFailure(networkCodeOf(error), host, call.timeout));
+	}
+
+	if (response.statusCode < 200 || response.statusCode >= 300) {
+		return raise(describeZApiFailure(response.statusCode, response.body, call.endpoint), response.body);
+	}
+	if (!response.body || typeof response.body !== 'object' || Array.isArray(response.body)) {
+		return raise(
+			{
+				message: `Z-API answered HTTP ${response.statusCode} without a JSON object`,
+				description: 'The status may or may not have been posted. Check the phone before running again; if this repeats, check the Base URL in the credential.',
+				outcome: 'unknown',
+				httpCode: response.statusCode,
+			},
+			response.body,
+		);
+	}
+	const body = response.body as IDataObject;
+	const invalid = call.validate?.(body);
+	if (invalid) return raise(invalid, body);
+	return body;
+}
+
+/**
+ * Z-API answers 200 for anything it queued; a 200 without a message ID (or saying {"value": false})
+ * did not queue a message and must not pass as a success.
+ */
+export function requireMessageId(body: IDataObject): ZApiFailure | undefined {
+	if (typeof body.messageId === 'string' && body.messageId !== '' && body.value !== false) return undefined;
+	return {
+		message: 'Z-API answered without a message ID, so the status was not queued',
+		description: `Z-API's answer was ${JSON.stringify(body)}. Check that the instance is connected before running again.`,
+		outcome: 'unknown',
+	};
+}

@@ -1,0 +1,663 @@
+/**
+ * A local stand-in for Z-API: a real HTTP server on loopback that answers the endpoints the node
+ * uses the way Z-API does (paths, auth, validation, error bodies), records every request, and can
+ * misbehave on demand (faults) so retries and error handling can be tested without the real service.
+ *
+ * Only Node built-ins are used so the same file serves jest, the demo, the benchmark and the
+ * end-to-end tests against a real n8n.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+	createServer,
+	STATUS_CODES,
+	type IncomingHttpHeaders,
+	type IncomingMessage,
+	type Server,
+	type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface SandboxInstance {
+	id: string;
+	token: string;
+	/** Default true. A disconnected instance still authenticates but cannot post. */
+	connected?: boolean;
+}
+
+export interface SandboxOptions {
+	/** Default 0: a random free port. */
+	port?: number;
+	/** Default '127.0.0.1'. */
+	host?: string;
+	/** Default: one instance { id: 'SANDBOX-INSTANCE', token: 'SANDBOX-TOKEN' }. */
+	instances?: SandboxInstance[];
+	/** undefined: Client-Token not activated on the account (header ignored). A string: required. */
+	clientToken?: string;
+	/** Inclusive limit on the DECODED video bytes. Default 10 * 1024 * 1024. */
+	maxVideoBytes?: number;
+	/** Default false: keep only length and sha256 of received videos. true: also keep the bytes. */
+	keepVideoBytes?: boolean;
+	/** Called once per request when the sandbox is done with it (answered, dropped or left hanging). */
+	onRequest?: (request: ReceivedRequest) => void;
+}
+
+export type ReceivedVideo =
+	| { kind: 'url'; url: string }
+	| { kind: 'dataUri'; mimeType: string; bytes: number; sha256: string; data?: Buffer };
+
+export interface ReceivedRequest {
+	method: string;
+	/** Path and query as received, with the instance token replaced by '<token>'. */
+	path: string;
+	/** Last path segment for well-formed paths (e.g. 'send-video-status'), '' otherwise. */
+	endpoint: string;
+	instanceId?: string;
+	/** What the sandbox answered; 0 while unanswered or when no answer was ever sent (hang, resets). */
+	status: number;
+	clientTokenHeader?: string;
+	contentType?: string;
+	bodyBytes: number;
+	caption?: string;
+	video?: ReceivedVideo;
+	/** The body sent back: parsed JSON object, or the raw text for non-JSON answers. */
+	response: unknown;
+	/** The injected fault this request consumed, if any. */
+	fault?: Fault;
+	receivedAt: number;
+}
+
+export type Fault =
+	| { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+	| { kind: 'html'; status?: number }
+	| { kind: 'malformedJson' }
+	| { kind: 'delay'; ms: number }
+	| { kind: 'hang' }
+	| { kind: 'resetBeforeResponse' }
+	| { kind: 'resetBeforeBody' }
+	| { kind: 'okWithout'; field: 'messageId' | 'zaapId' }
+	| { kind: 'valueFalse' };
+
+export interface ZApiSandbox {
+	/** e.g. http://127.0.0.1:45678 (no trailing slash). */
+	baseUrl: string;
+	port: number;
+	/** Every request in arrival order, including rejected ones. Cleared in place by reset(). */
+	requests: ReceivedRequest[];
+	/** Requests to send-* endpoints that were answered 200 (including 200-shaped faults). */
+	accepted(): ReceivedRequest[];
+	setClientToken(token: string | undefined): void;
+	setInstanceConnected(id: string, connected: boolean): void;
+	/** Queues a fault for the next `times` (default 1) POST requests to send-* endpoints. */
+	injectFault(fault: Fault, times?: number): void;
+	clearFaults(): void;
+	/** Clears requests and queued faults; keeps instances, their connection state and the Client-Token. */
+	reset(): void;
+	/** Stops listening and destroys open sockets (including hanging requests). */
+	close(): Promise<void>;
+}
+
+export const DEFAULT_INSTANCE: Readonly<Required<SandboxInstance>> = Object.freeze({
+	id: 'SANDBOX-INSTANCE',
+	token: 'SANDBOX-TOKEN',
+	connected: true,
+});
+export const DEFAULT_MAX_VIDEO_BYTES = 10 * 1024 * 1024;
+/** Bodies above this are answered 413 without being parsed. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Z-API's error texts, kept in one place so tests can compare against them. */
+export const ZAPI_ERRORS = Object.freeze({
+	instanceNotFound: { error: 'Instance not found' },
+	invalidInstanceToken: { error: 'Unauthorized: invalid instance token' },
+	notFound: { error: 'NOT_FOUND', message: 'Unable to find matching target resource method' },
+	clientTokenMissing: { error: 'your client-token is not configured' },
+	clientTokenRejected: (presented: string) => ({ error: `Client-Token ${presented} not allowed` }),
+	methodNotAllowed: { error: 'Method Not Allowed' },
+	unsupportedMediaType: { error: 'Unsupported Media Type' },
+	invalidJson: { error: 'Invalid JSON body' },
+	videoRequired: { error: 'video is required' },
+	captionNotString: { error: 'caption must be a string' },
+	videoNotLinkOrDataUri: { error: 'video must be a link or a Base64 data URI' },
+	videoTooLarge: { error: 'Video exceeds the 10MB limit for status' },
+	notConnected: { error: 'You are not connected.' },
+	bodyTooLarge: { error: 'Request Entity Too Large' },
+});
+
+interface Answer {
+	status: number;
+	body: unknown;
+}
+
+/** Mutable server state shared by the route handlers. */
+interface SandboxState {
+	instances: Map<string, Required<SandboxInstance>>;
+	clientToken: string | undefined;
+	maxVideoBytes: number;
+	keepVideoBytes: boolean;
+}
+
+interface RouteContext {
+	state: SandboxState;
+	instance: Required<SandboxInstance>;
+	/** Parsed JSON body (routes with `jsonBody: true` only). */
+	body: unknown;
+	record: ReceivedRequest;
+}
+
+interface EndpointRoute {
+	method: 'GET' | 'POST' | 'PUT';
+	/** POST routes that publish something: they take faults and count in accepted(). */
+	sends: boolean;
+	/** Requires Content-Type application/json and a parsable JSON body. */
+	jsonBody: boolean;
+	handle(context: RouteContext): Answer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes. New Z-API endpoints (send-text-status, send-image-status, reply-status-text, ...) are
+// added here; path parsing, auth, Client-Token, content-type, JSON parsing and faults are shared.
+// ---------------------------------------------------------------------------------------------
+
+const ROUTES: Readonly<Record<string, EndpointRoute>> = {
+	status: {
+		method: 'GET',
+		sends: false,
+		jsonBody: false,
+		handle: ({ instance }) =>
+			instance.connected
+				? ok({ connected: true, error: null, smartphoneConnected: true })
+				: ok({ connected: false, error: 'You are not connected.', smartphoneConnected: false }),
+	},
+	'send-video-status': {
+		method: 'POST',
+		sends: true,
+		jsonBody: true,
+		handle: ({ state, instance, body, record }) => {
+			const fields = isPlainObject(body) ? body : {};
+			const video = fields.video;
+			const caption = fields.caption;
+			if (typeof caption === 'string') record.caption = caption;
+			if (typeof video !== 'string') return fail(400, ZAPI_ERRORS.videoRequired);
+			if ('caption' in fields && typeof caption !== 'string') return fail(400, ZAPI_ERRORS.captionNotString);
+
+			const media = parseMediaField(video, 'video', state.keepVideoBytes);
+			if (!media) return fail(400, ZAPI_ERRORS.videoNotLinkOrDataUri);
+			record.video = media;
+			if (media.kind === 'dataUri' && media.bytes > state.maxVideoBytes) {
+				return fail(400, ZAPI_ERRORS.videoTooLarge);
+			}
+			if (!instance.connected) return fail(400, ZAPI_ERRORS.notConnected);
+			return ok(newMessageIds());
+		},
+	},
+};
+
+function ok(body: unknown): Answer {
+	return { status: 200, body };
+}
+
+function fail(status: number, body: unknown): Answer {
+	return { status, body };
+}
+
+/** Fresh ids in Z-API's shapes: zaapId 32 and messageId 20 upper-case hex characters. */
+function newMessageIds(): { zaapId: string; messageId: string; id: string } {
+	const messageId = randomBytes(10).toString('hex').toUpperCase();
+	return { zaapId: randomBytes(16).toString('hex').toUpperCase(), messageId, id: messageId };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Strict Base64: standard alphabet, '=' only as final padding. Length is checked separately.
+const BASE64_PAYLOAD = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Accepts an http(s) link or `data:<topType>/<subtype>;base64,<payload>` with a valid payload.
+ * Returns undefined for anything else (raw Base64, other schemes, bad padding, empty payload).
+ */
+function parseMediaField(value: string, topType: string, keepBytes: boolean): ReceivedVideo | undefined {
+	if (/^https?:\/\//i.test(value)) {
+		try {
+			new URL(value);
+			return { kind: 'url', url: value };
+		} catch {
+			return undefined;
+		}
+	}
+	const header = new RegExp(`^data:(${topType}/[A-Za-z0-9][A-Za-z0-9.+-]*);base64,`).exec(value);
+	if (!header) return undefined;
+	const payload = value.slice(header[0].length);
+	if (payload.length === 0 || payload.length % 4 !== 0 || !BASE64_PAYLOAD.test(payload)) return undefined;
+	const data = Buffer.from(payload, 'base64');
+	const video: ReceivedVideo = {
+		kind: 'dataUri',
+		mimeType: header[1],
+		bytes: data.length,
+		sha256: createHash('sha256').update(data).digest('hex'),
+	};
+	if (keepBytes) video.data = data;
+	return video;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request plumbing
+// ---------------------------------------------------------------------------------------------
+
+interface ParsedPath {
+	instanceId: string;
+	token: string;
+	endpoint: string;
+}
+
+const INSTANCE_PATH = /^\/instances\/([^/]+)\/token\/([^/]+)\/([^/]+)$/;
+
+function parseZApiPath(pathname: string): ParsedPath | undefined {
+	const match = INSTANCE_PATH.exec(pathname);
+	if (!match) return undefined;
+	try {
+		return {
+			instanceId: decodeURIComponent(match[1]),
+			token: decodeURIComponent(match[2]),
+			endpoint: decodeURIComponent(match[3]),
+		};
+	} catch {
+		return undefined;
+	}
+}
+
+/** The instance token is a secret in the URL: never keep it in the log. */
+export function maskInstanceToken(rawPath: string): string {
+	return rawPath.replace(/\/token\/[^/?#]*/g, '/token/<token>');
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+	const value = headers[name];
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+	return contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+interface ReadBody {
+	buffer: Buffer;
+	bytes: number;
+	tooLarge: boolean;
+}
+
+/** Collects the body into one Buffer; past the cap it keeps draining (so the client can finish) but stores nothing. */
+function readBody(request: IncomingMessage, maxBytes: number): Promise<ReadBody> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let bytes = 0;
+		request.on('data', (chunk: Buffer) => {
+			bytes += chunk.length;
+			if (bytes <= maxBytes) chunks.push(chunk);
+			else chunks.length = 0;
+		});
+		request.on('end', () => {
+			const tooLarge = bytes > maxBytes;
+			resolve({ buffer: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks, bytes), bytes, tooLarge });
+		});
+		request.on('error', reject);
+		// A client that disconnects mid-body gets 'close' without 'end'.
+		request.on('close', () => {
+			if (!request.complete) reject(new Error('request aborted'));
+		});
+	});
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	const text = JSON.stringify(body);
+	response.writeHead(status, {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': Buffer.byteLength(text),
+		...headers,
+	});
+	response.end(text);
+}
+
+function sendText(response: ServerResponse, status: number, contentType: string, text: string, headers: Record<string, string> = {}): void {
+	response.writeHead(status, {
+		'Content-Type': contentType,
+		'Content-Length': Buffer.byteLength(text),
+		...headers,
+	});
+	response.end(text);
+}
+
+function htmlErrorPage(status: number): string {
+	const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+	return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZApiSandbox> {
+	const host = options.host ?? '127.0.0.1';
+	const state: SandboxState = {
+		instances: new Map(
+			(options.instances ?? [DEFAULT_INSTANCE]).map((instance) => [
+				instance.id,
+				{ id: instance.id, token: instance.token, connected: instance.connected ?? true },
+			]),
+		),
+		clientToken: options.clientToken,
+		maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
+		keepVideoBytes: options.keepVideoBytes ?? false,
+	};
+	const requests: ReceivedRequest[] = [];
+	const faultQueue: Fault[] = [];
+	const sockets = new Set<Socket>();
+	const timers = new Set<NodeJS.Timeout>();
+
+	function finish(record: ReceivedRequest): void {
+		options.onRequest?.(record);
+	}
+
+	function answer(response: ServerResponse, record: ReceivedRequest, result: Answer): void {
+		record.status = result.status;
+		record.response = result.body;
+		sendJson(response, result.status, result.body);
+		finish(record);
+	}
+
+	/** Everything up to and including the route handler: the answer Z-API itself would give. */
+	function evaluate(request: IncomingMessage, record: ReceivedRequest, parsed: ParsedPath | undefined, body: ReadBody): Answer {
+		if (body.tooLarge) return fail(413, ZAPI_ERRORS.bodyTooLarge);
+		if (!parsed) return fail(404, ZAPI_ERRORS.notFound);
+		const instance = state.instances.get(parsed.instanceId);
+		if (!instance) return fail(404, ZAPI_ERRORS.instanceNotFound);
+		if (instance.token !== parsed.token) return fail(401, ZAPI_ERRORS.invalidInstanceToken);
+		const route = ROUTES[parsed.endpoint];
+		if (!route) return fail(404, ZAPI_ERRORS.notFound);
+		if (request.method !== route.method) return fail(405, ZAPI_ERRORS.methodNotAllowed);
+
+		if (state.clientToken !== undefined) {
+			const presented = record.clientTokenHeader;
+			if (presented === undefined || presented.trim() === '') return fail(400, ZAPI_ERRORS.clientTokenMissing);
+			// Echoing the presented value is deliberate: tests use it to prove the node scrubs error bodies.
+			if (presented !== state.clientToken) return fail(403, ZAPI_ERRORS.clientTokenRejected(presented));
+		}
+
+		let json: unknown;
+		if (route.jsonBody) {
+			if (!isJsonContentType(record.contentType)) return fail(415, ZAPI_ERRORS.unsupportedMediaType);
+			try {
+				json = JSON.parse(body.buffer.toString('utf8'));
+			} catch {
+				return fail(400, ZAPI_ERRORS.invalidJson);
+			}
+		}
+		return route.handle({ state, instance, body: json, record });
+	}
+
+	/** Replaces (or, for delay, postpones) the normal answer. */
+	function applyFault(response: ServerResponse, record: ReceivedRequest, fault: Fault, normal: Answer): void {
+		switch (fault.kind) {
+			case 'status': {
+				const body = fault.body ?? { error: STATUS_CODES[fault.status] ?? 'Error' };
+				record.status = fault.status;
+				record.response = body;
+				if (typeof body === 'string') sendText(response, fault.status, 'text/plain; charset=utf-8', body, fault.headers);
+				else sendJson(response, fault.status, body, fault.headers);
+				return finish(record);
+			}
+			case 'html': {
+				const status = fault.status ?? 502;
+				const page = htmlErrorPage(status);
+				record.status = status;
+				record.response = page;
+				sendText(response, status, 'text/html', page);
+				return finish(record);
+			}
+			case 'malformedJson': {
+				const complete = JSON.stringify(newMessageIds());
+				const truncated = complete.slice(0, Math.floor(complete.length / 2));
+				record.status = 200;
+				record.response = truncated;
+				sendText(response, 200, 'application/json; charset=utf-8', truncated);
+				return finish(record);
+			}
+			case 'delay': {
+				const timer = setTimeout(() => {
+					timers.delete(timer);
+					answer(response, record, normal);
+				}, fault.ms);
+				timers.add(timer);
+				return;
+			}
+			case 'hang':
+				// Never answer; close() destroys the socket.
+				return finish(record);
+			case 'resetBeforeResponse':
+				response.socket?.destroy();
+				return finish(record);
+			case 'resetBeforeBody':
+				// Handled on arrival, before the body is read.
+				return;
+			case 'okWithout': {
+				const ids: Partial<ReturnType<typeof newMessageIds>> = newMessageIds();
+				delete ids[fault.field];
+				// `id` is an alias of messageId: leaving it would let the field be found anyway.
+				if (fault.field === 'messageId') delete ids.id;
+				return answer(response, record, ok(ids));
+			}
+			case 'valueFalse':
+				return answer(response, record, ok({ value: false }));
+		}
+	}
+
+	async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const rawPath = request.url ?? '/';
+		const pathname = rawPath.split('?')[0];
+		const parsed = parseZApiPath(pathname);
+		const record: ReceivedRequest = {
+			method: request.method ?? '',
+			path: maskInstanceToken(rawPath),
+			endpoint: parsed?.endpoint ?? '',
+			instanceId: parsed?.instanceId,
+			status: 0,
+			clientTokenHeader: headerValue(request.headers, 'client-token'),
+			contentType: headerValue(request.headers, 'content-type'),
+			bodyBytes: 0,
+			response: undefined,
+			receivedAt: Date.now(),
+		};
+		requests.push(record);
+
+		// Faults are taken on arrival so concurrent requests consume them in arrival order.
+		const route = parsed ? ROUTES[parsed.endpoint] : undefined;
+		const fault = route?.sends && request.method === 'POST' ? faultQueue.shift() : undefined;
+		if (fault) record.fault = fault;
+		if (fault?.kind === 'resetBeforeBody') {
+			request.socket.destroy();
+			finish(record);
+			return;
+		}
+
+		let body: ReadBody;
+		try {
+			body = await readBody(request, MAX_BODY_BYTES);
+		} catch {
+			finish(record); // the client went away; nothing to answer
+			return;
+		}
+		record.bodyBytes = body.bytes;
+
+		const normal = evaluate(request, record, parsed, body);
+		if (fault) applyFault(response, record, fault, normal);
+		else answer(response, record, normal);
+	}
+
+	const server: Server = createServer((request, response) => {
+		handleRequest(request, response).catch((error: unknown) => {
+			// A bug in the sandbox must show up as a 500, not as a hung test.
+			if (!response.headersSent) sendJson(response, 500, { error: `sandbox error: ${String(error)}` });
+		});
+	});
+	server.on('connection', (socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+	});
+
+	await listen(server, options.port ?? 0, host);
+	const port = (server.address() as AddressInfo).port;
+	let closing: Promise<void> | undefined;
+
+	return {
+		baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+		port,
+		requests,
+		accepted: () => requests.filter((request) => request.status === 200 && request.endpoint.startsWith('send-')),
+		setClientToken(token) {
+			state.clientToken = token;
+		},
+		setInstanceConnected(id, connected) {
+			const instance = state.instances.get(id);
+			if (!instance) throw new Error(`Unknown sandbox instance: ${id}`);
+			instance.connected = connected;
+		},
+		injectFault(fault, times = 1) {
+			for (let count = 0; count < times; count++) faultQueue.push(fault);
+		},
+		clearFaults() {
+			faultQueue.length = 0;
+		},
+		reset() {
+			requests.length = 0;
+			faultQueue.length = 0;
+		},
+		close() {
+			closing ??= closeServer(server, sockets, timers);
+			return closing;
+		},
+	};
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+}
+
+function closeServer(server: Server, sockets: Set<Socket>, timers: Set<NodeJS.Timeout> = new Set()): Promise<void> {
+	for (const timer of timers) clearTimeout(timer);
+	timers.clear();
+	return new Promise((resolve) => {
+		server.close(() => resolve());
+		for (const socket of sockets) socket.destroy();
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Video host: a third-party file server for the node's URL source.
+// ---------------------------------------------------------------------------------------------
+
+export interface VideoHostFileOptions {
+	/** Default 'video/mp4'. An empty string sends no Content-Type header. */
+	contentType?: string;
+	/** Send GET chunked and HEAD without Content-Length, like hosts that stream. */
+	omitContentLength?: boolean;
+	/** Answer HEAD with this status (headers only) instead of 200, e.g. 405 or 403. */
+	headStatus?: number;
+	/** Answer GET with this status and a short text body instead of the file, e.g. 403 or 500. */
+	getStatus?: number;
+}
+
+export interface VideoHostRequest {
+	method: string;
+	path: string;
+	headers: IncomingHttpHeaders;
+}
+
+export interface VideoHost {
+	/** e.g. http://127.0.0.1:45679 */
+	baseUrl: string;
+	port: number;
+	/** Every request in arrival order, with its headers (to prove no secret ever reaches a third party). */
+	requests: VideoHostRequest[];
+	/** Serves `data` at /files/<name> and returns that absolute URL. Re-adding a name replaces it. */
+	add(name: string, data: Buffer, options?: VideoHostFileOptions): string;
+	close(): Promise<void>;
+}
+
+interface HostedFile {
+	data: Buffer;
+	options: VideoHostFileOptions;
+}
+
+/** Pieces in which chunked answers are written, so the client really sees several chunks. */
+const STREAM_CHUNK_BYTES = 64 * 1024;
+
+export async function startVideoHost(): Promise<VideoHost> {
+	const files = new Map<string, HostedFile>();
+	const requests: VideoHostRequest[] = [];
+	const sockets = new Set<Socket>();
+
+	const server = createServer((request, response) => {
+		const path = request.url ?? '/';
+		requests.push({ method: request.method ?? '', path, headers: { ...request.headers } });
+		request.resume(); // no request bodies expected; drain anything sent
+
+		const match = /^\/files\/([^/?#]+)(?:\?.*)?$/.exec(path);
+		let file: HostedFile | undefined;
+		try {
+			file = match ? files.get(decodeURIComponent(match[1])) : undefined;
+		} catch {
+			file = undefined;
+		}
+		if (!file) return sendText(response, 404, 'text/plain; charset=utf-8', 'Not Found');
+
+		const { data, options } = file;
+		const headers: Record<string, string | number> = {};
+		const contentType = options.contentType ?? 'video/mp4';
+		if (contentType !== '') headers['Content-Type'] = contentType;
+
+		if (request.method === 'HEAD') {
+			const status = options.headStatus ?? 200;
+			if (status >= 200 && status < 300 && !options.omitContentLength) headers['Content-Length'] = data.length;
+			response.writeHead(status, headers);
+			return response.end();
+		}
+		if (request.method !== 'GET') {
+			return sendText(response, 405, 'text/plain; charset=utf-8', 'Method Not Allowed', { Allow: 'GET, HEAD' });
+		}
+		if (options.getStatus !== undefined && (options.getStatus < 200 || options.getStatus >= 300)) {
+			return sendText(response, options.getStatus, 'text/plain; charset=utf-8', STATUS_CODES[options.getStatus] ?? 'Error');
+		}
+		if (!options.omitContentLength) headers['Content-Length'] = data.length;
+		response.writeHead(options.getStatus ?? 200, headers);
+		for (let offset = 0; offset < data.length; offset += STREAM_CHUNK_BYTES) {
+			response.write(data.subarray(offset, offset + STREAM_CHUNK_BYTES));
+		}
+		response.end();
+	});
+	server.on('connection', (socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+	});
+
+	await listen(server, 0, '127.0.0.1');
+	const port = (server.address() as AddressInfo).port;
+	const baseUrl = `http://127.0.0.1:${port}`;
+	let closing: Promise<void> | undefined;
+
+	return {
+		baseUrl,
+		port,
+		requests,
+		add(name, data, options = {}) {
+			files.set(name, { data, options });
+			return `${baseUrl}/files/${encodeURIComponent(name)}`;
+		},
+		close() {
+			closing ??= closeServer(server, sockets);
+			return closing;
+		},
+	};
+}
