@@ -30,6 +30,8 @@ export interface ZApiFailure {
 	description: string;
 	outcome: FailureOutcome;
 	httpCode?: number;
+	/** ECONNREFUSED, ETIMEDOUT, ...: kept in the error's context for logs and retries. */
+	networkCode?: string;
 }
 
 const CLIENT_TOKEN_HELP = 'Security in the Z-API panel (app.z-api.io): copy the account security token into the Client-Token field of the Z-API credential';
@@ -148,25 +150,36 @@ export function networkCodeOf(error: unknown): string | undefined {
 	return undefined;
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED']);
+// Plain words instead of the raw codes: n8n replaces any error message that contains one of them
+// with its own generic text, which would drop the host and the advice.
+const NOT_SENT: Record<string, string> = {
+	ECONNREFUSED: 'connection refused',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'host name lookup failed',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+};
+
+const TIMED_OUT = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 
 export function describeNetworkFailure(code: string | undefined, host: string, timeout: number): ZApiFailure {
-	if (code && NOT_SENT_CODES.has(code)) {
+	if (code && NOT_SENT[code]) {
 		return {
-			message: `Z-API could not be reached at ${host} (${code})`,
+			message: `Z-API could not be reached at ${host} (${NOT_SENT[code]})`,
 			description: 'Nothing was sent. Check the Base URL in the credential and the network of the n8n server, then run again.',
 			outcome: 'rejected',
 		};
 	}
-	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+	if (code && TIMED_OUT.has(code)) {
 		return {
-			message: `Z-API did not answer within ${Math.round(timeout / 1000)} s (${code})`,
-			description: 'The status may or may not have been posted. Check the phone before running again, to avoid posting it twice; raise the Timeout option for large videos on slow links.',
+			message: `Z-API did not answer within ${Math.round(timeout / 1000)} s`,
+			description:
+				'The status may or may not have been posted. Check the phone before running again, to avoid posting it twice; raise the Timeout option for large videos on slow links.',
 			outcome: 'unknown',
 		};
 	}
 	return {
-		message: `The connection to Z-API at ${host} failed${code ? ` (${code})` : ''}`,
+		message: `The connection to Z-API at ${host} broke before it answered`,
 		description: 'The status may or may not have been posted. Check the phone before running again, to avoid posting it twice.',
 		outcome: 'unknown',
 	};
@@ -195,6 +208,7 @@ export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, ca
 			itemIndex,
 		});
 		error.context.outcome = failure.outcome;
+		if (failure.networkCode) error.context.networkCode = failure.networkCode;
 		throw error;
 	};
 
@@ -211,7 +225,8 @@ export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, ca
 		} as IHttpRequestOptions)) as typeof response;
 	} catch (error) {
 		// The HTTP layer's own error text carries the request URL, and so the instance token: never pass it on.
-		return raise(describeNetworkFailure(networkCodeOf(error), host, call.timeout));
+		const networkCode = networkCodeOf(error);
+		return raise({ ...describeNetworkFailure(networkCode, host, call.timeout), networkCode });
 	}
 
 	if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -221,7 +236,8 @@ export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, ca
 		return raise(
 			{
 				message: `Z-API answered HTTP ${response.statusCode} without a JSON object`,
-				description: 'The status may or may not have been posted. Check the phone before running again; if this repeats, check the Base URL in the credential.',
+				description:
+					'The status may or may not have been posted. Check the phone before running again; if this repeats, check the Base URL in the credential.',
 				outcome: 'unknown',
 				httpCode: response.statusCode,
 			},
@@ -242,7 +258,7 @@ export function requireMessageId(body: IDataObject): ZApiFailure | undefined {
 	if (typeof body.messageId === 'string' && body.messageId !== '' && body.value !== false) return undefined;
 	return {
 		message: 'Z-API answered without a message ID, so the status was not queued',
-		description: `Z-API's answer was ${JSON.stringify(body)}. Check that the instance is connected before running again.`,
+		description: `Z-API's answer was ${JSON.stringify(body)}, so the status may or may not have been posted. Check the phone, and that the instance is connected, before running again.`,
 		outcome: 'unknown',
 	};
 }

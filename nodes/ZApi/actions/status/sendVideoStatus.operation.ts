@@ -28,7 +28,6 @@ const description: INodeProperties[] = [
 		displayName: 'Video Source',
 		name: 'videoSource',
 		type: 'options',
-		noDataExpression: true,
 		options: [
 			{ name: 'URL', value: 'url', description: 'A public link to the video file' },
 			{ name: 'Binary File', value: 'binary', description: 'A video file from a previous node (binary data)' },
@@ -162,7 +161,7 @@ async function prepareVideo(
 		default:
 			throw new NodeOperationError(this.getNode(), `Unknown video source "${source}" [item ${itemIndex}]`, {
 				itemIndex,
-				description: 'Choose URL, Binary File or Base64 as the Video Source.',
+				description: 'The Video Source must be "url", "binary" or "base64"; check the expression that sets it.',
 			});
 	}
 }

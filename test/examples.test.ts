@@ -1,0 +1,49 @@
+/** The workflows in examples/ (what users import) run as shipped, through the real engine and n8n's own nodes. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { FIXTURES } from './fixtures';
+import { runWorkflow } from './harness/runWorkflow';
+import type { WorkflowJson } from './harness/runWorkflow';
+import { SECRETS } from './harness/secrets';
+import type { VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
+import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
+
+const example = (name: string): WorkflowJson => JSON.parse(readFileSync(join(__dirname, '..', 'examples', name), 'utf8'));
+
+let sandbox: ZApiSandbox;
+let host: VideoHost;
+const credentials = () => ({ zApiApi: { ...SECRETS, baseUrl: sandbox.baseUrl } });
+
+beforeAll(async () => {
+	sandbox = await startZApiSandbox({ instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }], clientToken: SECRETS.clientToken });
+	host = await startVideoHost();
+});
+afterAll(async () => {
+	await sandbox.close();
+	await host.close();
+});
+beforeEach(() => sandbox.reset());
+
+test.each(['default', 'filesystem'] as const)('send-video-status-from-file.json reads the file and posts it (%s binary mode)', async (binaryMode) => {
+	const workflow = example('send-video-status-from-file.json');
+	const reader = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.readWriteFile')!;
+	reader.parameters.fileSelector = FIXTURES.h264;
+	const run = await runWorkflow(workflow, { credentials: credentials(), binaryMode });
+	expect(run.error?.message).toBeUndefined();
+	expect(run.output('Post video status')[0].json).toEqual(sandbox.accepted()[0].response);
+	expect(sandbox.accepted()[0].video).toEqual(expect.objectContaining({ kind: 'dataUri', mimeType: 'video/mp4', bytes: readFileSync(FIXTURES.h264).length }));
+	expect(sandbox.accepted()[0].caption).toMatch(/^New this week: \d\d\/\d\d$/);
+});
+
+test('send-video-status-from-url.json posts the link and the caption', async () => {
+	const workflow = example('send-video-status-from-url.json');
+	const url = host.add('promo.mp4', readFileSync(FIXTURES.h264));
+	const fields = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.set')!;
+	(fields.parameters.assignments as { assignments: Array<{ value: string }> }).assignments[0].value = url;
+	const run = await runWorkflow(workflow, { credentials: credentials() });
+	expect(run.error?.message).toBeUndefined();
+	expect(run.output('Post video status')[0].json.messageId).toEqual(expect.any(String));
+	expect(sandbox.accepted()[0].video).toEqual({ kind: 'url', url });
+	expect(sandbox.accepted()[0].caption).toBe('Black Friday: 50% off today only');
+});

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+
+import { base64DecodedLength, decodeBase64Head, parseBase64 } from '../../nodes/ZApi/media/base64';
+import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES, tooLargeMessage } from '../../nodes/ZApi/media/limits';
+import { MediaError } from '../../nodes/ZApi/media/MediaError';
+import { normalizeMimeType, resolveVideoMimeType } from '../../nodes/ZApi/media/mimeType';
+import { sniffMedia } from '../../nodes/ZApi/media/sniff';
+import { describeUrl, parseMediaUrl, readBase64Media } from '../../nodes/ZApi/media/source';
+import { FIXTURES } from '../fixtures';
+
+const mp4 = readFileSync(FIXTURES.h264);
+
+function mediaError(run: () => unknown): MediaError {
+	try {
+		run();
+	} catch (error) {
+		expect(error).toBeInstanceOf(MediaError);
+		return error as MediaError;
+	}
+	throw new Error('expected a MediaError');
+}
+
+describe('limits', () => {
+	test('10 MB means 10,485,760 bytes, inclusive', () => {
+		expect(STATUS_VIDEO_MAX_BYTES).toBe(10_485_760);
+		expect(exceedsLimit(10_485_760)).toBe(false);
+		expect(exceedsLimit(10_485_761)).toBe(true);
+	});
+
+	test('formats sizes the way users read them, with the exact count', () => {
+		expect(formatBytes(13_002_411)).toBe('12.4 MB (13,002,411 bytes)');
+		expect(tooLargeMessage(10_485_761)).toBe('The video is 10.0 MB (10,485,761 bytes); WhatsApp Status accepts at most 10.0 MB (10,485,760 bytes)');
+	});
+});
+
+describe('parseBase64', () => {
+	const payload = mp4.toString('base64');
+
+	test('raw Base64 passes through unchanged, without a copy', () => {
+		const parsed = parseBase64(payload);
+		expect(parsed).toEqual({ declaredMimeType: undefined, payload, bytes: mp4.length });
+		expect(parsed.payload).toBe(payload);
+	});
+
+	test('data URIs: type, parameters and case', () => {
+		expect(parseBase64(`data:video/mp4;base64,${payload}`)).toEqual({ declaredMimeType: 'video/mp4', payload, bytes: mp4.length });
+		expect(parseBase64(`DATA:Video/MP4;name=a.mp4;BASE64,${payload}`).declaredMimeType).toBe('video/mp4');
+		expect(parseBase64(`data:;base64,${payload}`).declaredMimeType).toBeUndefined();
+	});
+
+	test('whitespace and line breaks anywhere are ignored', () => {
+		const wrapped = ` \n${payload.replace(/.{76}/g, '$&\r\n')}\t\n`;
+		expect(parseBase64(wrapped)).toEqual({ declaredMimeType: undefined, payload, bytes: mp4.length });
+	});
+
+	test('missing padding is restored; a lone trailing character is refused', () => {
+		expect(parseBase64('QUJD')).toEqual({ declaredMimeType: undefined, payload: 'QUJD', bytes: 3 });
+		expect(parseBase64('QUI').payload).toBe('QUI=');
+		expect(parseBase64('QQ').payload).toBe('QQ==');
+		expect(mediaError(() => parseBase64('QUJDR')).message).toMatch(/cut short/);
+	});
+
+	test.each([
+		['a character outside the alphabet', 'QU*D', /invalid character \("\*"\) at position 3/],
+		['URL-safe characters', 'QU-D', /invalid character \("-"\)/],
+		['non-ASCII text', 'QUJDé', /invalid character \(code 233\)/],
+		['padding in the middle', 'QQ==QUJD', /invalid character \("Q"\) at position 5/],
+		['three padding characters', 'QQ===', /invalid character \("="\)/],
+		['padding on a complete group', 'QUJD=', /misplaced "=" padding/],
+		['a data URI without a comma', 'data:video/mp4;base64', /no comma/],
+		['a data URI that is not Base64', 'data:video/mp4,AAAA', /not Base64-encoded/],
+	])('refuses %s', (_label, text, message) => {
+		expect(mediaError(() => parseBase64(text)).message).toMatch(message);
+	});
+
+	test('URL-safe Base64 gets a hint on how to convert it', () => {
+		expect(mediaError(() => parseBase64('QU_D')).hint).toMatch(/URL-safe Base64/);
+	});
+
+	test('decoded length and head decoding', () => {
+		expect(base64DecodedLength('')).toBe(0);
+		expect(base64DecodedLength('QQ==')).toBe(1);
+		expect(base64DecodedLength('QUI=')).toBe(2);
+		expect(base64DecodedLength(payload)).toBe(mp4.length);
+		expect(decodeBase64Head(payload, 16)).toEqual(mp4.subarray(0, 18));
+	});
+});
+
+describe('sniffMedia and resolveVideoMimeType', () => {
+	test.each([
+		['h264', 'mp4'],
+		['hevc', 'mp4'],
+		['quicktime', 'quicktime'],
+	] as const)('%s fixture is a %s video', (fixture, container) => {
+		expect(sniffMedia(readFileSync(FIXTURES[fixture]))).toEqual(expect.objectContaining({ isVideo: true, container }));
+	});
+
+	test('recognises the usual wrong files', () => {
+		expect(sniffMedia(readFileSync(FIXTURES.png))).toEqual({ isVideo: false, label: 'a PNG image' });
+		expect(sniffMedia(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toEqual({ isVideo: false, label: 'a JPEG image' });
+		expect(sniffMedia(Buffer.from('<!DOCTYPE html><html>'))).toEqual({ isVideo: false, label: 'a text document (HTML, XML or JSON)' });
+		expect(sniffMedia(Buffer.from('\x00\x00\x00\x1cftypavif'))).toEqual({ isVideo: false, label: 'an AVIF/HEIF image' });
+		expect(sniffMedia(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))).toEqual(expect.objectContaining({ container: 'webm' }));
+		expect(sniffMedia(Buffer.from('random'))).toEqual({ isVideo: undefined });
+		expect(sniffMedia(new Uint8Array(0))).toEqual({ isVideo: undefined });
+	});
+
+	test('a declared video type is kept; generic types need MP4 bytes and become video/mp4', () => {
+		expect(normalizeMimeType(' Video/MP4; codecs="avc1" ')).toBe('video/mp4');
+		expect(resolveVideoMimeType('video/webm', Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))).toBe('video/webm');
+		expect(resolveVideoMimeType('application/octet-stream', mp4)).toBe('video/mp4');
+		expect(resolveVideoMimeType(undefined, readFileSync(FIXTURES.quicktime))).toBe('video/mp4');
+		expect(resolveVideoMimeType('video/mp4', Buffer.from('unknown bytes'))).toBe('video/mp4');
+		expect(mediaError(() => resolveVideoMimeType('', Buffer.from('unknown bytes'))).message).toMatch(/no MIME type/);
+		expect(mediaError(() => resolveVideoMimeType('image/gif', mp4)).message).toBe('The file has MIME type image/gif, not a video type');
+		expect(mediaError(() => resolveVideoMimeType('video/mp4', readFileSync(FIXTURES.png))).message).toMatch(/PNG image/);
+	});
+});
+
+describe('readBase64Media', () => {
+	test('reports size and type without decoding the whole file', () => {
+		const media = readBase64Media(mp4.toString('base64'), STATUS_VIDEO_MAX_BYTES);
+		expect(media).toEqual({ kind: 'inline', mimeType: 'video/mp4', bytes: mp4.length, payload: mp4.toString('base64') });
+	});
+
+	test('applies the given limit to the decoded bytes, not the text', () => {
+		const text = mp4.toString('base64');
+		expect(() => readBase64Media(text, mp4.length)).not.toThrow();
+		expect(mediaError(() => readBase64Media(text, mp4.length - 1)).message).toMatch(/^The video is/);
+	});
+});
+
+describe('parseMediaUrl', () => {
+	test('accepts http(s) links, trimmed', () => {
+		expect(parseMediaUrl('  https://cdn.example.com/v.mp4?sig=abc ').href).toBe('https://cdn.example.com/v.mp4?sig=abc');
+		expect(parseMediaUrl('http://10.0.0.5:8080/v.mp4').protocol).toBe('http:');
+	});
+
+	test.each([
+		['', /empty/],
+		['cdn.example.com/v.mp4', /not a valid absolute URL/],
+		['ftp://example.com/v.mp4', /uses ftp: links/],
+		['data:video/mp4;base64,AAAA', /uses data: links/],
+		['javascript:alert(1)', /uses javascript: links/],
+		['https://u:p@example.com/v.mp4', /user name or password/],
+	])('refuses %p', (text, message) => {
+		expect(mediaError(() => parseMediaUrl(text)).message).toMatch(message);
+	});
+
+	test('describes a link without its query string (signed links carry secrets there)', () => {
+		expect(describeUrl(new URL('https://bucket.s3.amazonaws.com/v.mp4?X-Amz-Signature=secret'))).toBe('https://bucket.s3.amazonaws.com/v.mp4');
+	});
+});

@@ -1,0 +1,114 @@
+import { buildZApiUrl, CredentialProblem, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
+import { errorTextOf, scrubSecrets } from '../../nodes/ZApi/transport/scrub';
+import { describeNetworkFailure, describeZApiFailure, networkCodeOf, requireMessageId } from '../../nodes/ZApi/transport/zApiRequest';
+
+const raw = { instanceId: 'INST1', instanceToken: 'TOK1', clientToken: 'CT1', baseUrl: 'https://api.z-api.io' };
+
+describe('readZApiCredentials and buildZApiUrl', () => {
+	test('builds the Z-API path; trailing slashes never produce "//"', () => {
+		for (const baseUrl of ['https://api.z-api.io', 'https://api.z-api.io/', 'https://api.z-api.io///', ' https://api.z-api.io/ ']) {
+			expect(buildZApiUrl(readZApiCredentials({ ...raw, baseUrl }), 'send-video-status')).toBe(
+				'https://api.z-api.io/instances/INST1/token/TOK1/send-video-status',
+			);
+		}
+		expect(buildZApiUrl(readZApiCredentials({ ...raw, baseUrl: 'http://127.0.0.1:8080/zapi/' }), '/status')).toBe(
+			'http://127.0.0.1:8080/zapi/instances/INST1/token/TOK1/status',
+		);
+	});
+
+	test('an empty base URL means Z-API; an empty Client-Token means none', () => {
+		const credentials = readZApiCredentials({ ...raw, baseUrl: '', clientToken: '  ' });
+		expect(credentials).toEqual({ instanceId: 'INST1', instanceToken: 'TOK1', clientToken: undefined, baseUrl: 'https://api.z-api.io' });
+		expect(secretsOf(credentials)).toEqual(['TOK1']);
+	});
+
+	test.each([
+		[{ instanceId: '' }, /has no Instance ID/],
+		[{ instanceToken: undefined }, /has no Instance Token/],
+		[{ instanceToken: 'TO K1' }, /Instance Token .* contains spaces/],
+		[{ instanceId: 'IN/ST' }, /Instance ID .* URL characters/],
+		[{ clientToken: 'CT\n1' }, /Client-Token .* line breaks/],
+		[{ clientToken: 'CT\u200b1' }, /Client-Token .* line breaks/],
+		[{ baseUrl: 'api.z-api.io' }, /not a valid URL/],
+		[{ baseUrl: 'ftp://api.z-api.io' }, /plain http\(s\) address/],
+		[{ baseUrl: 'https://api.z-api.io/?x=1' }, /plain http\(s\) address/],
+	])('refuses %o, never quoting the value', (overrides, message) => {
+		let problem: unknown;
+		try {
+			readZApiCredentials({ ...raw, ...overrides });
+		} catch (error) {
+			problem = error;
+		}
+		expect(problem).toBeInstanceOf(CredentialProblem);
+		expect((problem as Error).message).toMatch(message);
+		for (const value of Object.values(overrides)) if (value) expect((problem as Error).message).not.toContain(value);
+	});
+});
+
+describe('scrubSecrets', () => {
+	test('masks secrets in plain and URL-encoded form, drops payloads, bounds length', () => {
+		const secret = 'a/b+c secret';
+		const text = `GET https://h/instances/I/token/${encodeURIComponent(secret)}/x failed; token ${secret}; body ${'QUJD'.repeat(100)}`;
+		const scrubbed = scrubSecrets(text, [secret]);
+		expect(scrubbed).not.toContain(secret);
+		expect(scrubbed).not.toContain(encodeURIComponent(secret));
+		expect(scrubbed).toContain('[media data omitted]');
+		expect(scrubSecrets('x'.repeat(2000), []).length).toBeLessThanOrEqual(501);
+	});
+
+	test('reads Z-API reasons from "error", "message" or text', () => {
+		expect(errorTextOf({ error: 'a', message: 'b' })).toBe('a: b');
+		expect(errorTextOf({ message: 'only' })).toBe('only');
+		expect(errorTextOf(' <html>oops</html> ')).toBe('<html>oops</html>');
+		expect(errorTextOf({ other: 1 })).toBe('{"other":1}');
+		expect(errorTextOf(undefined)).toBe('');
+	});
+});
+
+describe('describeZApiFailure', () => {
+	test.each([
+		[400, { error: 'your client-token is not configured' }, /requires a Client-Token/, 'rejected'],
+		[400, { error: 'null not allowed' }, /requires a Client-Token/, 'rejected'],
+		[403, { error: 'Client-Token XYZ not allowed' }, /rejected the Client-Token/, 'rejected'],
+		[403, { error: '203.0.113.9 not allowed' }, /IP address/, 'rejected'],
+		[404, { error: 'Instance not found' }, /instance ID and token/, 'rejected'],
+		[401, { message: 'Unauthorized' }, /instance ID and token/, 'rejected'],
+		[400, { error: 'You are not connected.' }, /not connected to WhatsApp/, 'rejected'],
+		[404, { error: 'NOT_FOUND', message: 'Unable to find matching target resource method' }, /does not know the endpoint/, 'rejected'],
+		[405, {}, /refused the request format/, 'rejected'],
+		[415, {}, /refused the request format/, 'rejected'],
+		[413, {}, /too large/, 'rejected'],
+		[429, {}, /rate-limiting/, 'rejected'],
+		[503, {}, /unavailable/, 'rejected'],
+		[500, {}, /failed while handling/, 'unknown'],
+		[504, '<html>Gateway Timeout</html>', /failed while handling/, 'unknown'],
+		[422, { error: 'something else' }, /refused the request \(HTTP 422: something else\)/, 'rejected'],
+	])('HTTP %i %o', (status, body, message, outcome) => {
+		const failure = describeZApiFailure(status, body, 'send-video-status');
+		expect(failure.message).toMatch(message);
+		expect(failure.outcome).toBe(outcome);
+		expect(failure.description.length).toBeGreaterThan(20);
+	});
+
+	test('network failures: refused and unknown hosts were certainly not sent; timeouts and resets may have been', () => {
+		expect(describeNetworkFailure('ECONNREFUSED', 'h:1', 60000).outcome).toBe('rejected');
+		expect(describeNetworkFailure('ENOTFOUND', 'h:1', 60000).outcome).toBe('rejected');
+		expect(describeNetworkFailure('ECONNABORTED', 'h:1', 60000)).toEqual(expect.objectContaining({ message: 'Z-API did not answer within 60 s', outcome: 'unknown' }));
+		expect(describeNetworkFailure('ECONNRESET', 'h:1', 60000).outcome).toBe('unknown');
+		expect(describeNetworkFailure(undefined, 'h:1', 60000).outcome).toBe('unknown');
+	});
+
+	test('finds the code along the cause chain', () => {
+		expect(networkCodeOf({ message: 'x', cause: { cause: { code: 'ECONNRESET' } } })).toBe('ECONNRESET');
+		expect(networkCodeOf({ code: 'not-a-code' })).toBeUndefined();
+		expect(networkCodeOf(undefined)).toBeUndefined();
+	});
+
+	test('a 200 is an acceptance only with a message ID', () => {
+		expect(requireMessageId({ zaapId: 'Z', messageId: 'M' })).toBeUndefined();
+		expect(requireMessageId({ zaapId: 'Z' })?.outcome).toBe('unknown');
+		expect(requireMessageId({ value: false })?.outcome).toBe('unknown');
+		expect(requireMessageId({ messageId: 'M', value: false })).toBeDefined();
+		expect(requireMessageId({ messageId: '' })).toBeDefined();
+	});
+});
