@@ -24,7 +24,7 @@ describe('readZApiCredentials and buildZApiUrl', () => {
 
 	test.each([
 		[{ instanceId: '' }, /has no Instance ID/],
-		[{ instanceToken: undefined }, /has no Instance Token/],
+		[{ instanceToken: '' }, /has no Instance Token/],
 		[{ instanceToken: 'TO K1' }, /Instance Token .* contains spaces/],
 		[{ instanceId: 'IN/ST' }, /Instance ID .* URL characters/],
 		[{ clientToken: 'CT\n1' }, /Client-Token .* line breaks/],
@@ -35,7 +35,7 @@ describe('readZApiCredentials and buildZApiUrl', () => {
 	])('refuses %o, never quoting the value', (overrides, message) => {
 		let problem: unknown;
 		try {
-			readZApiCredentials({ ...raw, ...overrides });
+			readZApiCredentials({ ...raw, ...overrides } as Record<string, string>);
 		} catch (error) {
 			problem = error;
 		}
