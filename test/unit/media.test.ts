@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { base64DecodedLength, decodeBase64Head, parseBase64 } from '../../nodes/ZApi/media/base64';
+import { base64DecodedLength, decodeBase64Range, parseBase64 } from '../../nodes/ZApi/media/base64';
 import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES, tooLargeMessage } from '../../nodes/ZApi/media/limits';
 import { MediaError } from '../../nodes/ZApi/media/MediaError';
 import { normalizeMimeType, resolveVideoMimeType } from '../../nodes/ZApi/media/mimeType';
@@ -82,7 +82,10 @@ describe('parseBase64', () => {
 		expect(base64DecodedLength('QQ==')).toBe(1);
 		expect(base64DecodedLength('QUI=')).toBe(2);
 		expect(base64DecodedLength(payload)).toBe(mp4.length);
-		expect(decodeBase64Head(payload, 16)).toEqual(mp4.subarray(0, 18));
+		expect(decodeBase64Range(payload, 0, 16)).toEqual(mp4.subarray(0, 16));
+		for (const [offset, length] of [[1, 5], [2, 7], [3, 3], [100, 61], [mp4.length - 5, 50]]) {
+			expect(decodeBase64Range(payload, offset, length)).toEqual(mp4.subarray(offset, offset + length));
+		}
 	});
 });
 

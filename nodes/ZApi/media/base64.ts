@@ -116,8 +116,14 @@ export function parseBase64(text: string): ParsedBase64 {
 	return { declaredMimeType, payload, bytes: base64DecodedLength(payload) };
 }
 
-/** Decodes only the start of clean Base64, for sniffing the file type without decoding the whole file. */
-export function decodeBase64Head(payload: string, bytes: number): Buffer {
-	const characters = Math.ceil(bytes / 3) * 4;
-	return Buffer.from(payload.slice(0, characters), 'base64');
+/**
+ * Decodes only the bytes [offset, offset + length) of the file that clean, padded Base64 encodes
+ * (fewer at its end): enough to sniff or walk box headers without decoding a 13 MB text.
+ */
+export function decodeBase64Range(payload: string, offset: number, length: number): Buffer {
+	const firstGroup = Math.floor(offset / 3);
+	const endGroup = Math.ceil((offset + length) / 3);
+	const decoded = Buffer.from(payload.slice(firstGroup * 4, endGroup * 4), 'base64');
+	const skip = offset - firstGroup * 3;
+	return decoded.subarray(skip, skip + length);
 }

@@ -1,6 +1,6 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
-import { base64DecodedLength, decodeBase64Head, parseBase64 } from './base64';
+import { base64DecodedLength, decodeBase64Range, parseBase64 } from './base64';
 import { exceedsLimit, formatBytes, tooLargeMessage } from './limits';
 import { MediaError } from './MediaError';
 import { normalizeMimeType, resolveVideoMimeType } from './mimeType';
@@ -92,7 +92,7 @@ export function readBase64Media(text: string, maxBytes: number): InlineMedia {
 		);
 	}
 	// Raw Base64 carries no type: it must be recognisably MP4 and is sent as video/mp4.
-	const mimeType = resolveVideoMimeType(declaredMimeType, decodeBase64Head(payload, SNIFF_BYTES));
+	const mimeType = resolveVideoMimeType(declaredMimeType, decodeBase64Range(payload, 0, SNIFF_BYTES));
 	return { kind: 'inline', mimeType, bytes, payload };
 }
 

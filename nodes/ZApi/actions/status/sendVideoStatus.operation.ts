@@ -5,6 +5,8 @@ import { STATUS_VIDEO_MAX_BYTES } from '../../media/limits';
 import { MediaError } from '../../media/MediaError';
 import type { PreparedMedia } from '../../media/source';
 import { downloadMedia, parseMediaUrl, probeMediaUrl, readBase64Media, readBinaryMedia } from '../../media/source';
+import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
+import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../media/videoChecks';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import { toNodeError } from '../errors';
 import { getTextParameter } from '../parameters';
@@ -18,7 +20,7 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 
 type UrlHandling = 'checkThenPass' | 'passLink' | 'download';
 
-interface SendVideoOptions {
+interface SendVideoOptions extends Partial<VideoCheckOptions> {
 	urlHandling?: UrlHandling;
 	timeout?: number;
 }
@@ -88,6 +90,48 @@ const description: INodeProperties[] = [
 		displayOptions: showFor(),
 		options: [
 			{
+				displayName: 'Longer Videos',
+				name: 'longVideo',
+				type: 'options',
+				options: [
+					{
+						name: 'Refuse',
+						value: 'refuse',
+						description: 'Stop the item with an error naming the duration, and send nothing',
+					},
+					{
+						name: 'Send With Warning',
+						value: 'warn',
+						description: 'Send it, and add a warning to the output',
+					},
+				],
+				default: 'refuse',
+				description:
+					'What to do with a video longer than the Maximum Duration. Refusing is the default because Z-API accepts such videos and WhatsApp then cuts or drops them without telling anyone.',
+			},
+			{
+				displayName: 'Maximum Duration (Seconds)',
+				name: 'maxDurationSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 60,
+				description:
+					'WhatsApp shows status videos of up to 60 seconds. Checked for files the node reads (binary, Base64, downloaded links). 0 turns the check off.',
+			},
+			{
+				displayName: 'Require H.264',
+				name: 'requireH264',
+				type: 'options',
+				options: [
+					{ name: 'Off', value: 'off', description: 'Do not check the codec' },
+					{ name: 'Warn', value: 'warn', description: 'Send other codecs, with a warning in the output' },
+					{ name: 'Refuse', value: 'refuse', description: 'Stop the item when the video is not H.264' },
+				],
+				default: 'warn',
+				description:
+					'H.264 plays on every phone. Z-API converts other codecs (such as the HEVC of iPhone recordings), which can fail.',
+			},
+			{
 				displayName: 'Timeout',
 				name: 'timeout',
 				type: 'number',
@@ -122,6 +166,19 @@ const description: INodeProperties[] = [
 				],
 				default: 'checkThenPass',
 				description: 'How a video link is checked and who downloads it',
+			},
+			{
+				displayName: 'Video That Cannot Be Inspected',
+				name: 'uninspectable',
+				type: 'options',
+				options: [
+					{ name: 'Send', value: 'send', description: 'Send it without comment' },
+					{ name: 'Send With Warning', value: 'warn', description: 'Send it, with a warning in the output' },
+					{ name: 'Refuse', value: 'refuse', description: 'Stop the item with an error' },
+				],
+				default: 'warn',
+				description:
+					'A file that is not MP4/QuickTime (such as WebM) or whose structure is damaged cannot have its duration and codec checked',
 			},
 		],
 	},
@@ -179,18 +236,42 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 		throw toNodeError(this.getNode(), error, itemIndex, PARAMETER_LABELS[source]);
 	}
 
+	const facts = checkVideoOrFail.call(this, itemIndex, source, media, options);
+
 	const body: IDataObject = {
 		video: media.kind === 'link' ? media.url : `data:${media.mimeType};base64,${media.payload}`,
 	};
 	if (caption.trim() !== '') body.caption = caption;
 
-	return await zApiRequest.call(this, itemIndex, {
+	const response = await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
 		endpoint: 'send-video-status',
 		body,
 		timeout,
 		validate: requireMessageId,
 	});
+	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
+	return { ...response, video: facts as unknown as IDataObject };
+}
+
+function checkVideoOrFail(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	source: string,
+	media: PreparedMedia,
+	options: SendVideoOptions,
+): VideoFacts {
+	const checks: VideoCheckOptions = {
+		maxDurationSeconds: options.maxDurationSeconds ?? DEFAULT_VIDEO_CHECKS.maxDurationSeconds,
+		longVideo: options.longVideo ?? DEFAULT_VIDEO_CHECKS.longVideo,
+		requireH264: options.requireH264 ?? DEFAULT_VIDEO_CHECKS.requireH264,
+		uninspectable: options.uninspectable ?? DEFAULT_VIDEO_CHECKS.uninspectable,
+	};
+	try {
+		return checkVideo(media, inspectInlineMedia(media), checks);
+	} catch (error) {
+		throw toNodeError(this.getNode(), error, itemIndex, PARAMETER_LABELS[source]);
+	}
 }
 
 export const sendVideoStatus: ZApiOperation = { description, execute };
