@@ -379,7 +379,8 @@ describe('many items', () => {
 
 describe('Z-API errors', () => {
 	const url = 'https://videos.example.com/a.mp4';
-	const viaLink = { videoSource: 'url', videoUrl: url, options: { urlHandling: 'passLink' } };
+	// Retries are the reliability suite's subject; here each failure is seen as it first comes.
+	const viaLink = { videoSource: 'url', videoUrl: url, options: { urlHandling: 'passLink', retries: 0 } };
 
 	test('no Client-Token header when the field is empty; an account without Client-Token security accepts that', async () => {
 		sandbox.setClientToken(undefined);
@@ -390,14 +391,14 @@ describe('Z-API errors', () => {
 
 	test('missing Client-Token on an account that requires it', async () => {
 		const run = await send(viaLink, { credentials: { clientToken: '' } });
-		expect(run.error?.message).toBe('Z-API requires a Client-Token for this account, and none was sent (HTTP 400)');
+		expect(run.error?.message).toBe('Z-API requires a Client-Token for this account, and none was sent (HTTP 400) [item 0]');
 		expect(run.error?.description).toMatch(/Client-Token field/);
 		expect((run.error as unknown as { httpCode?: string }).httpCode).toBe('400');
 	});
 
 	test('wrong Client-Token (Z-API echoes it; it never reaches the error)', async () => {
 		const run = await send(viaLink, { credentials: { clientToken: 'CLIENT-wrong-5e5e-unique' } });
-		expect(run.error?.message).toBe('Z-API rejected the Client-Token (HTTP 403)');
+		expect(run.error?.message).toBe('Z-API rejected the Client-Token (HTTP 403) [item 0]');
 		expect(runText(run)).not.toContain('CLIENT-wrong-5e5e-unique');
 	});
 
@@ -412,7 +413,7 @@ describe('Z-API errors', () => {
 	test('instance not connected', async () => {
 		sandbox.setInstanceConnected(SECRETS.instanceId, false);
 		const run = await send(viaLink);
-		expect(run.error?.message).toBe('The Z-API instance is not connected to WhatsApp');
+		expect(run.error?.message).toBe('The Z-API instance is not connected to WhatsApp [item 0]');
 		expect(run.error?.description).toMatch(/scanning the QR code/);
 	});
 
@@ -424,7 +425,7 @@ describe('Z-API errors', () => {
 		[{ kind: 'valueFalse' } as const, /^Z-API answered without a message ID/, 'unknown'],
 		[{ kind: 'okWithout', field: 'messageId' } as const, /^Z-API answered without a message ID/, 'unknown'],
 		[{ kind: 'malformedJson' } as const, /^Z-API answered HTTP 200 without a JSON object/, 'unknown'],
-		[{ kind: 'resetBeforeResponse' } as const, /^The connection to Z-API at 127\.0\.0\.1:\d+ broke before it answered$/, 'unknown'],
+		[{ kind: 'resetBeforeResponse' } as const, /^The connection to Z-API at 127\.0\.0\.1:\d+ broke before it answered \[item 0\]$/, 'unknown'],
 	])('%o becomes a clear error that says whether the status may have been posted', async (fault, message, outcome) => {
 		sandbox.injectFault(fault);
 		const run = await send(viaLink);
@@ -438,15 +439,16 @@ describe('Z-API errors', () => {
 		const closed = await startZApiSandbox();
 		const deadUrl = closed.baseUrl;
 		await closed.close();
-		const run = await send(viaLink, { credentials: { baseUrl: deadUrl } });
-		expect(run.error?.message).toMatch(/^Z-API could not be reached at 127\.0\.0\.1:\d+ \(connection refused\)$/);
+		const run = await send({ ...viaLink, options: { urlHandling: 'passLink', retries: 2, retryDelay: 10 } }, { credentials: { baseUrl: deadUrl } });
+		expect(run.error?.message).toMatch(/^Z-API could not be reached at 127\.0\.0\.1:\d+ \(connection refused\) \(after 3 attempts\) \[item 0\]$/);
 		expect(run.error?.description).toMatch(/Nothing was sent/);
 	});
 
 	test('a timeout is reported as an unknown outcome', async () => {
 		sandbox.injectFault({ kind: 'hang' });
 		const run = await send({ ...viaLink, options: { urlHandling: 'passLink', timeout: 1000 } });
-		expect(run.error?.message).toBe('Z-API did not answer within 1 s');
+		expect(sandbox.requests).toHaveLength(1);
+		expect(run.error?.message).toBe('Z-API did not answer within 1 s [item 0]');
 		expect(run.error?.description).toMatch(/may or may not have been posted/);
 	});
 

@@ -77,6 +77,8 @@ export type Fault =
 	| { kind: 'okWithout'; field: 'messageId' | 'zaapId' }
 	| { kind: 'valueFalse' };
 
+export type FaultPolicy = (request: ReceivedRequest) => Fault | undefined;
+
 export interface ZApiSandbox {
 	/** e.g. http://127.0.0.1:45678 (no trailing slash). */
 	baseUrl: string;
@@ -89,6 +91,11 @@ export interface ZApiSandbox {
 	setInstanceConnected(id: string, connected: boolean): void;
 	/** Queues a fault for the next `times` (default 1) POST requests to send-* endpoints. */
 	injectFault(fault: Fault, times?: number): void;
+	/**
+	 * Decides a fault per request after its body is read (queued faults go first); undefined
+	 * answers normally. resetBeforeBody cannot be chosen this way (the body is already read).
+	 */
+	setFaultPolicy(policy: FaultPolicy | undefined): void;
 	clearFaults(): void;
 	/** Clears requests and queued faults; keeps instances, their connection state and the Client-Token. */
 	reset(): void;
@@ -348,6 +355,7 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 	};
 	const requests: ReceivedRequest[] = [];
 	const faultQueue: Fault[] = [];
+	let faultPolicy: FaultPolicy | undefined;
 	const sockets = new Set<Socket>();
 	const timers = new Set<NodeJS.Timeout>();
 
@@ -486,7 +494,10 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		record.bodyBytes = body.bytes;
 
 		const normal = evaluate(request, record, parsed, body);
-		if (fault) applyFault(response, record, fault, normal);
+		// A policy sees the request once its body is read (caption, video), so it can fault chosen items.
+		const chosen = fault ?? (route?.sends && request.method === 'POST' ? faultPolicy?.(record) : undefined);
+		if (chosen && !fault) record.fault = chosen;
+		if (chosen && chosen.kind !== 'resetBeforeBody') applyFault(response, record, chosen, normal);
 		else answer(response, record, normal);
 	}
 
@@ -523,10 +534,15 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		},
 		clearFaults() {
 			faultQueue.length = 0;
+			faultPolicy = undefined;
+		},
+		setFaultPolicy(policy) {
+			faultPolicy = policy;
 		},
 		reset() {
 			requests.length = 0;
 			faultQueue.length = 0;
+			faultPolicy = undefined;
 		},
 		close() {
 			closing ??= closeServer(server, sockets, timers);

@@ -1,6 +1,6 @@
 import { buildZApiUrl, CredentialProblem, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
 import { errorTextOf, scrubSecrets } from '../../nodes/ZApi/transport/scrub';
-import { describeNetworkFailure, describeZApiFailure, networkCodeOf, requireMessageId } from '../../nodes/ZApi/transport/zApiRequest';
+import { describeNetworkFailure, describeZApiFailure, networkCodeOf, parseRetryAfter, requireMessageId, retryDelay } from '../../nodes/ZApi/transport/zApiRequest';
 
 const raw = { instanceId: 'INST1', instanceToken: 'TOK1', clientToken: 'CT1', baseUrl: 'https://api.z-api.io' };
 
@@ -110,5 +110,29 @@ describe('describeZApiFailure', () => {
 		expect(requireMessageId({ value: false })?.outcome).toBe('unknown');
 		expect(requireMessageId({ messageId: 'M', value: false })).toBeDefined();
 		expect(requireMessageId({ messageId: '' })).toBeDefined();
+	});
+});
+
+describe('retries', () => {
+	const policy = { maxRetries: 2, baseDelayMs: 1000 };
+	const unavailable = describeZApiFailure(503, {}, 'send-video-status');
+
+	test('Retry-After in seconds or as an HTTP date', () => {
+		expect(parseRetryAfter('3')).toBe(3000);
+		expect(parseRetryAfter(['1.5'])).toBe(1500);
+		expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+		expect(parseRetryAfter('soon')).toBeUndefined();
+		expect(parseRetryAfter(undefined)).toBeUndefined();
+	});
+
+	test('backoff doubles; Retry-After wins; only certainly-rejected, retryable failures; capped at a minute', () => {
+		expect([1, 2, 3].map((retry) => retryDelay(unavailable, retry, policy))).toEqual([1000, 2000, undefined]);
+		expect(retryDelay({ ...unavailable, retryAfterMs: 5000 }, 1, policy)).toBe(5000);
+		expect(retryDelay({ ...unavailable, retryAfterMs: 61_000 }, 1, policy)).toBeUndefined();
+		expect(retryDelay(describeZApiFailure(500, {}, 'x'), 1, policy)).toBeUndefined();
+		expect(retryDelay(describeZApiFailure(400, { error: 'your client-token is not configured' }, 'x'), 1, policy)).toBeUndefined();
+		expect(retryDelay(describeNetworkFailure('ECONNRESET', 'h', 1000), 1, policy)).toBeUndefined();
+		expect(retryDelay(describeNetworkFailure('ECONNREFUSED', 'h', 1000), 1, policy)).toBe(1000);
+		expect(retryDelay(describeZApiFailure(429, {}, 'x'), 1, { maxRetries: 0, baseDelayMs: 1 })).toBeUndefined();
 	});
 });

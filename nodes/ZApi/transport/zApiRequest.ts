@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, sleep } from 'n8n-workflow';
 
 import { buildZApiUrl, readZApiCredentials, secretsOf } from './credentials';
 import { errorTextOf, scrubSecrets } from './scrub';
@@ -15,7 +15,19 @@ export interface ZApiCall {
 	timeout: number;
 	/** Checks a 2xx answer; a failure returned here is raised like any other Z-API error. */
 	validate?: (body: IDataObject) => ZApiFailure | undefined;
+	/** Re-sending only ever happens for failures where Z-API certainly did not accept the call. */
+	retry?: RetryPolicy;
 }
+
+export interface RetryPolicy {
+	/** Extra attempts after the first; 0 sends once. */
+	maxRetries: number;
+	/** Wait before the first retry, doubled for each further one (unless Z-API says how long). */
+	baseDelayMs: number;
+}
+
+/** The longest wait honoured, from a Retry-After header or the backoff. */
+export const MAX_RETRY_WAIT_MS = 60_000;
 
 /**
  * Whether Z-API may have acted on a request that failed. "rejected": it certainly did not
@@ -32,6 +44,26 @@ export interface ZApiFailure {
 	httpCode?: number;
 	/** ECONNREFUSED, ETIMEDOUT, ...: kept in the error's context for logs and retries. */
 	networkCode?: string;
+	/** Rejected, and worth another try later (unreachable, rate-limited, unavailable). */
+	retryable?: boolean;
+	/** Milliseconds Z-API asked to wait (Retry-After). */
+	retryAfterMs?: number;
+}
+
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+	const text = Array.isArray(value) ? value[0] : value;
+	if (typeof text !== 'string' || text.trim() === '') return undefined;
+	if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.round(Number(text.trim()) * 1000);
+	const date = Date.parse(text);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** How long to wait before retry number `retry` (1-based), or undefined when it should not be retried. */
+export function retryDelay(failure: ZApiFailure, retry: number, policy: RetryPolicy): number | undefined {
+	if (!failure.retryable || failure.outcome !== 'rejected' || retry > policy.maxRetries) return undefined;
+	const delay = failure.retryAfterMs ?? policy.baseDelayMs * 2 ** (retry - 1);
+	return delay <= MAX_RETRY_WAIT_MS ? delay : undefined;
 }
 
 const CLIENT_TOKEN_HELP = 'Security in the Z-API panel (app.z-api.io): copy the account security token into the Client-Token field of the Z-API credential';
@@ -112,6 +144,7 @@ export function describeZApiFailure(status: number, body: unknown, endpoint: str
 			message: 'Z-API is rate-limiting this instance (HTTP 429)',
 			description: 'Too many requests in a short time. Space the sends out (for example with a Wait node or a Loop Over Items batch) and run again.',
 			outcome: 'rejected',
+			retryable: true,
 			httpCode,
 		};
 	}
@@ -120,6 +153,7 @@ export function describeZApiFailure(status: number, body: unknown, endpoint: str
 			message: `Z-API is unavailable (HTTP 503${saying})`,
 			description: 'Z-API is down or in maintenance. Nothing was posted; run again later.',
 			outcome: 'rejected',
+			retryable: true,
 			httpCode,
 		};
 	}
@@ -168,6 +202,7 @@ export function describeNetworkFailure(code: string | undefined, host: string, t
 			message: `Z-API could not be reached at ${host} (${NOT_SENT[code]})`,
 			description: 'Nothing was sent. Check the Base URL in the credential and the network of the n8n server, then run again.',
 			outcome: 'rejected',
+			retryable: true,
 		};
 	}
 	if (code && TIMED_OUT.has(code)) {
@@ -196,8 +231,9 @@ export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, ca
 	const secrets = secretsOf(credentials);
 	const host = new URL(credentials.baseUrl).host;
 
-	const raise = (failure: ZApiFailure, body?: unknown): never => {
-		const message = scrubSecrets(failure.message, secrets);
+	const raise = (failure: ZApiFailure, attempts: number, body?: unknown): never => {
+		const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+		const message = scrubSecrets(`${failure.message}${tries} [item ${itemIndex}]`, secrets);
 		const clean: JsonObject = { message, outcome: failure.outcome };
 		if (failure.httpCode !== undefined) clean.httpCode = String(failure.httpCode);
 		if (body !== undefined) clean.response = scrubSecrets(errorTextOf(body), secrets);
@@ -208,46 +244,65 @@ export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, ca
 			itemIndex,
 		});
 		error.context.outcome = failure.outcome;
+		error.context.attempts = attempts;
 		if (failure.networkCode) error.context.networkCode = failure.networkCode;
 		throw error;
 	};
 
-	let response: { statusCode: number; body: unknown };
+	const request: IHttpRequestOptions = {
+		method: call.method,
+		url: buildZApiUrl(credentials, call.endpoint),
+		body: call.body,
+		json: true,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		timeout: call.timeout,
+	};
+	const policy = call.retry ?? { maxRetries: 0, baseDelayMs: 0 };
+
+	for (let attempt = 1; ; attempt++) {
+		const { failure, body } = await attemptOnce.call(this, request, call, host);
+		if (!failure) return body as IDataObject;
+		const wait = retryDelay(failure, attempt, policy);
+		if (wait === undefined) return raise(failure, attempt, body);
+		await sleep(wait);
+	}
+}
+
+async function attemptOnce(
+	this: IExecuteFunctions,
+	request: IHttpRequestOptions,
+	call: ZApiCall,
+	host: string,
+): Promise<{ failure?: ZApiFailure; body?: unknown }> {
+	let response: { statusCode: number; body: unknown; headers?: Record<string, unknown> };
 	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-			method: call.method,
-			url: buildZApiUrl(credentials, call.endpoint),
-			body: call.body,
-			json: true,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout: call.timeout,
-		} as IHttpRequestOptions)) as typeof response;
+		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, request)) as typeof response;
 	} catch (error) {
 		// The HTTP layer's own error text carries the request URL, and so the instance token: never pass it on.
 		const networkCode = networkCodeOf(error);
-		return raise({ ...describeNetworkFailure(networkCode, host, call.timeout), networkCode });
+		return { failure: { ...describeNetworkFailure(networkCode, host, call.timeout), networkCode } };
 	}
 
 	if (response.statusCode < 200 || response.statusCode >= 300) {
-		return raise(describeZApiFailure(response.statusCode, response.body, call.endpoint), response.body);
+		const failure = describeZApiFailure(response.statusCode, response.body, call.endpoint);
+		const retryAfterMs = parseRetryAfter(response.headers?.['retry-after']);
+		return { failure: retryAfterMs === undefined ? failure : { ...failure, retryAfterMs }, body: response.body };
 	}
 	if (!response.body || typeof response.body !== 'object' || Array.isArray(response.body)) {
-		return raise(
-			{
+		return {
+			failure: {
 				message: `Z-API answered HTTP ${response.statusCode} without a JSON object`,
 				description:
 					'The status may or may not have been posted. Check the phone before running again; if this repeats, check the Base URL in the credential.',
 				outcome: 'unknown',
 				httpCode: response.statusCode,
 			},
-			response.body,
-		);
+			body: response.body,
+		};
 	}
 	const body = response.body as IDataObject;
-	const invalid = call.validate?.(body);
-	if (invalid) return raise(invalid, body);
-	return body;
+	return { failure: call.validate?.(body), body };
 }
 
 /**

@@ -7,9 +7,9 @@ import type { PreparedMedia } from '../../media/source';
 import { downloadMedia, parseMediaUrl, probeMediaUrl, readBase64Media, readBinaryMedia } from '../../media/source';
 import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
 import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../media/videoChecks';
-import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import { MAX_RETRY_WAIT_MS, requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import { toNodeError } from '../errors';
-import { getTextParameter } from '../parameters';
+import { checkCaption, getNumberOption, getTextParameter } from '../parameters';
 import type { ZApiOperation } from '../types';
 
 const showFor = (extra: IDataObject = {}) => ({
@@ -23,6 +23,8 @@ type UrlHandling = 'checkThenPass' | 'passLink' | 'download';
 interface SendVideoOptions extends Partial<VideoCheckOptions> {
 	urlHandling?: UrlHandling;
 	timeout?: number;
+	retries?: number;
+	retryDelay?: number;
 }
 
 const description: INodeProperties[] = [
@@ -132,6 +134,23 @@ const description: INodeProperties[] = [
 					'H.264 plays on every phone. Z-API converts other codecs (such as the HEVC of iPhone recordings), which can fail.',
 			},
 			{
+				displayName: 'Retries When Not Sent',
+				name: 'retries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: 2,
+				description:
+					"How often to try the item again when Z-API certainly did not take it: unreachable, rate-limited (HTTP 429) or unavailable (HTTP 503). Waits honour Z-API's Retry-After. Failures where the status may have been posted (timeouts, broken connections, HTTP 500) are never retried, so nothing is posted twice.",
+			},
+			{
+				displayName: 'Retry Wait (Ms)',
+				name: 'retryDelay',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 1000,
+				description: 'Wait before the first retry; it doubles for each further one, up to 60 seconds',
+			},
+			{
 				displayName: 'Timeout',
 				name: 'timeout',
 				type: 'number',
@@ -226,8 +245,12 @@ async function prepareVideo(
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const source = this.getNodeParameter('videoSource', itemIndex) as string;
 	const options = this.getNodeParameter('options', itemIndex, {}) as SendVideoOptions;
-	const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
-	const caption = getTextParameter(this, 'caption', 'Caption', itemIndex, '');
+	const timeout = getNumberOption(this, options.timeout, 'Timeout', itemIndex, { min: 1000, fallback: DEFAULT_TIMEOUT_MS });
+	const retry = {
+		maxRetries: getNumberOption(this, options.retries, 'Retries When Not Sent', itemIndex, { min: 0, max: 10, fallback: 2, integer: true }),
+		baseDelayMs: getNumberOption(this, options.retryDelay, 'Retry Wait (Ms)', itemIndex, { min: 0, max: MAX_RETRY_WAIT_MS, fallback: 1000 }),
+	};
+	const caption = checkCaption(this, getTextParameter(this, 'caption', 'Caption', itemIndex, ''), itemIndex);
 
 	let media: PreparedMedia;
 	try {
@@ -249,6 +272,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 		body,
 		timeout,
 		validate: requireMessageId,
+		retry,
 	});
 	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
 	return { ...response, video: facts as unknown as IDataObject };
