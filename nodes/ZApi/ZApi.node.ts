@@ -11,7 +11,8 @@ export class ZApi implements INodeType {
 		icon: { light: 'file:zapi.svg', dark: 'file:zapi.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ { sendVideoStatus: "Send Video Status" }[$parameter["operation"]] || $parameter["operation"] }}',
+		subtitle:
+			'={{ {"replyStatusGif": "Reply With GIF", "replyStatusSticker": "Reply With Sticker", "replyStatusText": "Reply With Text", "sendImageStatus": "Send Image Status", "sendTextStatus": "Send Text Status", "sendVideoStatus": "Send Video Status"}[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Post to the WhatsApp Status of a Z-API instance',
 		defaults: { name: 'Z-API' },
 		usableAsTool: true,

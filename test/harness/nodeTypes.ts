@@ -3,6 +3,7 @@ import { NodeHelpers } from 'n8n-workflow';
 
 import { ZApiApi } from '../../credentials/ZApiApi.credentials';
 import { ZApi } from '../../nodes/ZApi/ZApi.node';
+import { ZApiTrigger } from '../../nodes/ZApi/ZApiTrigger.node';
 import { TestItems } from './testNodes';
 
 export const PACKAGE_NODE_TYPE = 'n8n-nodes-zapi-status.zApi';
@@ -24,6 +25,7 @@ const baseNodes: Record<string, () => INodeType | IVersionedNodeType> = {
 
 const ownNodes: Record<string, () => INodeType> = {
 	[PACKAGE_NODE_TYPE]: () => new ZApi(),
+	'n8n-nodes-zapi-status.zApiTrigger': () => new ZApiTrigger(),
 	'test.testItems': () => new TestItems(),
 };
 

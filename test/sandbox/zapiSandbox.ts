@@ -59,6 +59,10 @@ export interface ReceivedRequest {
 	bodyBytes: number;
 	caption?: string;
 	video?: ReceivedVideo;
+	/** The media of the other endpoints (image, sticker, gif), parsed like `video`. */
+	media?: ReceivedVideo;
+	/** Text fields of the other endpoints: message, phone, statusMessageId. */
+	fields?: Record<string, string>;
 	/** The body sent back: parsed JSON object, or the raw text for non-JSON answers. */
 	response: unknown;
 	/** The injected fault this request consumed, if any. */
@@ -79,6 +83,14 @@ export type Fault =
 
 export type FaultPolicy = (request: ReceivedRequest) => Fault | undefined;
 
+export interface WebhookCall {
+	url: string;
+	body: unknown;
+	/** The HTTP status the webhook answered; undefined when it could not be reached (see error). */
+	status?: number;
+	error?: string;
+}
+
 export interface ZApiSandbox {
 	/** e.g. http://127.0.0.1:45678 (no trailing slash). */
 	baseUrl: string;
@@ -96,6 +108,20 @@ export interface ZApiSandbox {
 	 * answers normally. resetBeforeBody cannot be chosen this way (the body is already read).
 	 */
 	setFaultPolicy(policy: FaultPolicy | undefined): void;
+	/** Every webhook call the sandbox made (delivery callbacks, status replies), with the answer it got. */
+	webhookCalls: WebhookCall[];
+	webhookUrl(instanceId: string, kind: 'delivery' | 'received'): string | undefined;
+	/** What a user would paste into the Z-API panel; undefined removes it. */
+	setWebhookUrl(instanceId: string, kind: 'delivery' | 'received', url: string | undefined): void;
+	/** Makes chosen deliveries fail: the returned text goes into the DeliveryCallback's "error". */
+	setDeliveryFailure(decide: ((request: ReceivedRequest) => string | undefined) | undefined): void;
+	/** Sends a received-message callback for a reply to one of the instance's statuses; resolves with the HTTP status. */
+	sendStatusReply(
+		instanceId: string,
+		reply: { phone: string; statusMessageId: string; text: string; senderName?: string },
+	): Promise<number | undefined>;
+	/** Waits until every webhook call in flight has been answered. */
+	flushWebhooks(): Promise<void>;
 	clearFaults(): void;
 	/** Clears requests and queued faults; keeps instances, their connection state and the Client-Token. */
 	reset(): void;
@@ -127,6 +153,9 @@ export const ZAPI_ERRORS = Object.freeze({
 	videoNotLinkOrDataUri: { error: 'video must be a link or a Base64 data URI' },
 	videoTooLarge: { error: 'Video exceeds the 10MB limit for status' },
 	notConnected: { error: 'You are not connected.' },
+	fieldRequired: (field: string) => ({ error: `${field} is required` }),
+	mediaNotLinkOrDataUri: (field: string) => ({ error: `${field} must be a link or a Base64 data URI` }),
+	invalidPhone: { error: 'phone must contain only digits, with the country code' },
 	bodyTooLarge: { error: 'Request Entity Too Large' },
 });
 
@@ -141,6 +170,11 @@ interface SandboxState {
 	clientToken: string | undefined;
 	maxVideoBytes: number;
 	keepVideoBytes: boolean;
+	/** Webhook URLs by "<instanceId>:delivery" / "<instanceId>:received". */
+	webhooks: Map<string, string>;
+	/** Decides whether (and why) a delivery fails: the text goes into the callback's "error". */
+	deliveryFailure?: (request: ReceivedRequest) => string | undefined;
+	postWebhook(url: string, body: unknown): void;
 }
 
 interface RouteContext {
@@ -194,10 +228,86 @@ const ROUTES: Readonly<Record<string, EndpointRoute>> = {
 				return fail(400, ZAPI_ERRORS.videoTooLarge);
 			}
 			if (!instance.connected) return fail(400, ZAPI_ERRORS.notConnected);
-			return ok(newMessageIds());
+			return accept(state, instance, record);
 		},
 	},
+	'send-text-status': sendRoute({ text: ['message'] }),
+	'send-image-status': sendRoute({ media: { field: 'image', topType: 'image' }, caption: true }),
+	'reply-status-text': sendRoute({ text: ['phone', 'message', 'statusMessageId'] }),
+	'reply-status-gif': sendRoute({ text: ['phone', 'statusMessageId'], media: { field: 'gif', topType: 'video', linkOnly: true } }),
+	'reply-status-sticker': sendRoute({ text: ['phone', 'statusMessageId'], media: { field: 'sticker', topType: 'image' } }),
+	'update-webhook-delivery': webhookRoute('delivery'),
+	'update-webhook-received': webhookRoute('received'),
 };
+
+/**
+ * The other publishing endpoints share one shape: required text fields, optionally one media field
+ * (a link, or a data URI of the given top-level type) and a caption.
+ */
+function sendRoute(shape: { text?: string[]; media?: { field: string; topType: string; linkOnly?: boolean }; caption?: boolean }): EndpointRoute {
+	return {
+		method: 'POST',
+		sends: true,
+		jsonBody: true,
+		handle: ({ state, instance, body, record }) => {
+			const fields = isPlainObject(body) ? body : {};
+			record.fields = {};
+			for (const name of shape.text ?? []) {
+				const value = fields[name];
+				if (typeof value !== 'string' || value.trim() === '') return fail(400, ZAPI_ERRORS.fieldRequired(name));
+				record.fields[name] = value;
+			}
+			if ('phone' in record.fields && !/^\d{10,15}$/.test(record.fields.phone)) return fail(400, ZAPI_ERRORS.invalidPhone);
+			if (shape.caption) {
+				if (typeof fields.caption === 'string') record.caption = fields.caption;
+				else if ('caption' in fields) return fail(400, ZAPI_ERRORS.captionNotString);
+			}
+			if (shape.media) {
+				const value = fields[shape.media.field];
+				if (typeof value !== 'string') return fail(400, ZAPI_ERRORS.fieldRequired(shape.media.field));
+				const media = parseMediaField(value, shape.media.topType, state.keepVideoBytes);
+				if (!media || (shape.media.linkOnly && media.kind !== 'url')) return fail(400, ZAPI_ERRORS.mediaNotLinkOrDataUri(shape.media.field));
+				record.media = media;
+			}
+			if (!instance.connected) return fail(400, ZAPI_ERRORS.notConnected);
+			return accept(state, instance, record);
+		},
+	};
+}
+
+/** PUT update-webhook-*: one URL per instance and kind, replacing the previous one. */
+function webhookRoute(kind: 'delivery' | 'received'): EndpointRoute {
+	return {
+		method: 'PUT',
+		sends: false,
+		jsonBody: true,
+		handle: ({ instance, body, state }) => {
+			const value = isPlainObject(body) ? body.value : undefined;
+			if (typeof value !== 'string') return fail(400, ZAPI_ERRORS.fieldRequired('value'));
+			state.webhooks.set(`${instance.id}:${kind}`, value);
+			return ok({ value: true });
+		},
+	};
+}
+
+/** Answers a send with fresh ids and, when the instance has a delivery webhook, reports the outcome there. */
+function accept(state: SandboxState, instance: Required<SandboxInstance>, record: ReceivedRequest): Answer {
+	const ids = newMessageIds();
+	const url = state.webhooks.get(`${instance.id}:delivery`);
+	if (url) {
+		const failure = state.deliveryFailure?.(record);
+		const callback: Record<string, unknown> = {
+			phone: instance.id,
+			zaapId: ids.zaapId,
+			messageId: ids.messageId,
+			instanceId: instance.id,
+			type: 'DeliveryCallback',
+		};
+		if (failure) callback.error = failure;
+		state.postWebhook(url, callback);
+	}
+	return ok(ids);
+}
 
 function ok(body: unknown): Answer {
 	return { status: 200, body };
@@ -352,7 +462,28 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		clientToken: options.clientToken,
 		maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
 		keepVideoBytes: options.keepVideoBytes ?? false,
+		webhooks: new Map(),
+		postWebhook: (url, body) => {
+			pendingWebhooks.add(callWebhook(url, body).then(() => undefined));
+		},
 	};
+	const webhookCalls: WebhookCall[] = [];
+	const pendingWebhooks = new Set<Promise<void>>();
+
+	/** Like Z-API, calls back a moment after answering, and never lets a dead URL break the sandbox. */
+	async function callWebhook(url: string, body: unknown): Promise<number | undefined> {
+		const call: WebhookCall = { url, body };
+		webhookCalls.push(call);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		try {
+			const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+			call.status = response.status;
+			await response.arrayBuffer();
+		} catch (error) {
+			call.error = String(error);
+		}
+		return call.status;
+	}
 	const requests: ReceivedRequest[] = [];
 	const faultQueue: Fault[] = [];
 	let faultPolicy: FaultPolicy | undefined;
@@ -520,7 +651,7 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
 		port,
 		requests,
-		accepted: () => requests.filter((request) => request.status === 200 && request.endpoint.startsWith('send-')),
+		accepted: () => requests.filter((request) => request.status === 200 && ROUTES[request.endpoint]?.sends === true),
 		setClientToken(token) {
 			state.clientToken = token;
 		},
@@ -539,8 +670,43 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		setFaultPolicy(policy) {
 			faultPolicy = policy;
 		},
+		webhookCalls,
+		webhookUrl: (instanceId, kind) => state.webhooks.get(`${instanceId}:${kind}`),
+		setWebhookUrl(instanceId, kind, url) {
+			if (url === undefined) state.webhooks.delete(`${instanceId}:${kind}`);
+			else state.webhooks.set(`${instanceId}:${kind}`, url);
+		},
+		setDeliveryFailure(decide) {
+			state.deliveryFailure = decide;
+		},
+		async sendStatusReply(instanceId, reply) {
+			const url = state.webhooks.get(`${instanceId}:received`);
+			if (!url) throw new Error(`Sandbox: instance ${instanceId} has no received-message webhook`);
+			return await callWebhook(url, {
+				type: 'ReceivedCallback',
+				instanceId,
+				isStatusReply: true,
+				fromMe: false,
+				phone: reply.phone,
+				messageId: randomBytes(10).toString('hex').toUpperCase(),
+				referenceMessageId: reply.statusMessageId,
+				momment: Date.now(),
+				status: 'RECEIVED',
+				senderName: reply.senderName ?? 'Customer',
+				text: { message: reply.text },
+			});
+		},
+		async flushWebhooks() {
+			while (pendingWebhooks.size > 0) {
+				const pending = [...pendingWebhooks];
+				pendingWebhooks.clear();
+				await Promise.all(pending);
+			}
+		},
 		reset() {
 			requests.length = 0;
+			webhookCalls.length = 0;
+			state.deliveryFailure = undefined;
 			faultQueue.length = 0;
 			faultPolicy = undefined;
 		},

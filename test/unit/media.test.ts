@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { base64DecodedLength, decodeBase64Range, parseBase64 } from '../../nodes/ZApi/media/base64';
 import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES, tooLargeMessage } from '../../nodes/ZApi/media/limits';
 import { MediaError } from '../../nodes/ZApi/media/MediaError';
-import { normalizeMimeType, resolveVideoMimeType } from '../../nodes/ZApi/media/mimeType';
+import { IMAGE, STICKER, VIDEO } from '../../nodes/ZApi/media/kinds';
+import { normalizeMimeType, resolveMimeType } from '../../nodes/ZApi/media/mimeType';
 import { sniffMedia } from '../../nodes/ZApi/media/sniff';
 import { describeUrl, parseMediaUrl, readBase64Media } from '../../nodes/ZApi/media/source';
 import { FIXTURES } from '../fixtures';
@@ -89,47 +90,62 @@ describe('parseBase64', () => {
 	});
 });
 
-describe('sniffMedia and resolveVideoMimeType', () => {
+describe('sniffMedia and resolveMimeType', () => {
 	test.each([
 		['h264', 'mp4'],
 		['hevc', 'mp4'],
 		['quicktime', 'quicktime'],
-	] as const)('%s fixture is a %s video', (fixture, container) => {
-		expect(sniffMedia(readFileSync(FIXTURES[fixture]))).toEqual(expect.objectContaining({ isVideo: true, container }));
+		['webm', 'webm'],
+	] as const)('%s fixture is a %s video', (fixture, format) => {
+		expect(sniffMedia(readFileSync(FIXTURES[fixture]))).toEqual(expect.objectContaining({ category: 'video', format }));
 	});
 
-	test('recognises the usual wrong files', () => {
-		expect(sniffMedia(readFileSync(FIXTURES.png))).toEqual({ isVideo: false, label: 'a PNG image' });
-		expect(sniffMedia(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toEqual({ isVideo: false, label: 'a JPEG image' });
-		expect(sniffMedia(Buffer.from('<!DOCTYPE html><html>'))).toEqual({ isVideo: false, label: 'a text document (HTML, XML or JSON)' });
-		expect(sniffMedia(Buffer.from('\x00\x00\x00\x1cftypavif'))).toEqual({ isVideo: false, label: 'an AVIF/HEIF image' });
-		expect(sniffMedia(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))).toEqual(expect.objectContaining({ container: 'webm' }));
-		expect(sniffMedia(Buffer.from('random'))).toEqual({ isVideo: undefined });
-		expect(sniffMedia(new Uint8Array(0))).toEqual({ isVideo: undefined });
+	test('recognises images and the usual wrong files', () => {
+		expect(sniffMedia(readFileSync(FIXTURES.png))).toEqual({ category: 'image', format: 'png', mimeType: 'image/png', label: 'a PNG image' });
+		expect(sniffMedia(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toEqual(expect.objectContaining({ format: 'jpeg', label: 'a JPEG image' }));
+		expect(sniffMedia(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toEqual(expect.objectContaining({ category: 'image', format: 'webp' }));
+		expect(sniffMedia(Buffer.from('<!DOCTYPE html><html>'))).toEqual(expect.objectContaining({ category: 'document', label: 'a text document (HTML, XML or JSON)' }));
+		expect(sniffMedia(Buffer.from('\x00\x00\x00\x1cftypavif'))).toEqual(expect.objectContaining({ category: 'image', label: 'an AVIF/HEIF image' }));
+		expect(sniffMedia(Buffer.from('random'))).toEqual({ label: 'unrecognised data' });
+		expect(sniffMedia(new Uint8Array(0))).toEqual({ label: 'unrecognised data' });
 	});
 
-	test('a declared video type is kept; generic types need MP4 bytes and become video/mp4', () => {
+	test('videos: a declared video type is kept; generic types need MP4 bytes and become video/mp4', () => {
 		expect(normalizeMimeType(' Video/MP4; codecs="avc1" ')).toBe('video/mp4');
-		expect(resolveVideoMimeType('video/webm', Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))).toBe('video/webm');
-		expect(resolveVideoMimeType('application/octet-stream', mp4)).toBe('video/mp4');
-		expect(resolveVideoMimeType(undefined, readFileSync(FIXTURES.quicktime))).toBe('video/mp4');
-		expect(resolveVideoMimeType('video/mp4', Buffer.from('unknown bytes'))).toBe('video/mp4');
-		expect(mediaError(() => resolveVideoMimeType('', Buffer.from('unknown bytes'))).message).toMatch(/no MIME type/);
-		expect(mediaError(() => resolveVideoMimeType('image/gif', mp4)).message).toBe('The file has MIME type image/gif, not a video type');
-		expect(mediaError(() => resolveVideoMimeType('video/mp4', readFileSync(FIXTURES.png))).message).toMatch(/PNG image/);
+		expect(resolveMimeType('video/webm', readFileSync(FIXTURES.webm), VIDEO)).toBe('video/webm');
+		expect(resolveMimeType('application/octet-stream', mp4, VIDEO)).toBe('video/mp4');
+		expect(resolveMimeType(undefined, readFileSync(FIXTURES.quicktime), VIDEO)).toBe('video/mp4');
+		expect(resolveMimeType('video/mp4', Buffer.from('unknown bytes'), VIDEO)).toBe('video/mp4');
+		expect(mediaError(() => resolveMimeType('', Buffer.from('unknown bytes'), VIDEO)).message).toMatch(/no MIME type .* an MP4 video/);
+		expect(mediaError(() => resolveMimeType('application/octet-stream', readFileSync(FIXTURES.webm), VIDEO)).message).toMatch(/not recognisable as an MP4 video/);
+		expect(mediaError(() => resolveMimeType('image/gif', mp4, VIDEO)).message).toBe('The file has MIME type image/gif, not a video type');
+		expect(mediaError(() => resolveMimeType('video/mp4', readFileSync(FIXTURES.png), VIDEO)).message).toBe('The file is a PNG image, not a video (it was labelled video/mp4)');
+	});
+
+	test('images and stickers: image types only; generic types need JPEG, PNG or WebP bytes', () => {
+		const png = readFileSync(FIXTURES.png);
+		expect(resolveMimeType('image/png', png, IMAGE)).toBe('image/png');
+		expect(resolveMimeType('application/octet-stream', png, IMAGE)).toBe('image/png');
+		expect(resolveMimeType(undefined, png, STICKER)).toBe('image/png');
+		expect(mediaError(() => resolveMimeType('video/mp4', mp4, IMAGE)).message).toBe('The file is an MP4 file, not an image (it was labelled video/mp4)');
+		expect(mediaError(() => resolveMimeType('image/png', mp4, STICKER)).message).toBe('The file is an MP4 file, not a sticker (it was labelled image/png)');
+		expect(mediaError(() => resolveMimeType('application/pdf', Buffer.from('??'), IMAGE)).message).toBe('The file has MIME type application/pdf, not an image type');
 	});
 });
 
 describe('readBase64Media', () => {
 	test('reports size and type without decoding the whole file', () => {
-		const media = readBase64Media(mp4.toString('base64'), STATUS_VIDEO_MAX_BYTES);
+		const media = readBase64Media(mp4.toString('base64'), VIDEO);
 		expect(media).toEqual({ kind: 'inline', mimeType: 'video/mp4', bytes: mp4.length, payload: mp4.toString('base64') });
 	});
 
 	test('applies the given limit to the decoded bytes, not the text', () => {
 		const text = mp4.toString('base64');
-		expect(() => readBase64Media(text, mp4.length)).not.toThrow();
-		expect(mediaError(() => readBase64Media(text, mp4.length - 1)).message).toMatch(/^The video is/);
+		expect(() => readBase64Media(text, { ...VIDEO, maxBytes: mp4.length })).not.toThrow();
+		expect(mediaError(() => readBase64Media(text, { ...VIDEO, maxBytes: mp4.length - 1 })).message).toMatch(/^The video is/);
+		const png = readFileSync(FIXTURES.png).toString('base64');
+		expect(readBase64Media(png, IMAGE)).toEqual(expect.objectContaining({ mimeType: 'image/png' }));
+		expect(mediaError(() => readBase64Media(`data:video/mp4;base64,${text}`, IMAGE)).message).toBe('The data URI declares video/mp4, not an image type');
 	});
 });
 
@@ -148,6 +164,10 @@ describe('parseMediaUrl', () => {
 		['https://u:p@example.com/v.mp4', /user name or password/],
 	])('refuses %p', (text, message) => {
 		expect(mediaError(() => parseMediaUrl(text)).message).toMatch(message);
+	});
+
+	test('names the kind of media in messages', () => {
+		expect(mediaError(() => parseMediaUrl('', 'image')).message).toBe('The image URL is empty');
 	});
 
 	test('describes a link without its query string (signed links carry secrets there)', () => {

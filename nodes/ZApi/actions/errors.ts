@@ -1,7 +1,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { MediaError } from '../media/MediaError';
+import { InputError } from '../InputError';
 import { CredentialProblem } from '../transport/credentials';
 
 /**
@@ -19,8 +19,9 @@ export function toNodeError(
 		error.context.itemIndex ??= itemIndex;
 		return error;
 	}
-	if (error instanceof MediaError || error instanceof CredentialProblem) {
-		const prefix = error instanceof MediaError && parameterLabel ? `${parameterLabel}: ` : '';
+	if (error instanceof InputError) {
+		// Credential problems name the credential field already; the parameter label would mislead.
+		const prefix = parameterLabel && !(error instanceof CredentialProblem) ? `${parameterLabel}: ` : '';
 		return new NodeOperationError(node, `${prefix}${error.message} [item ${itemIndex}]`, {
 			itemIndex,
 			description: error.hint,

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 /**
@@ -51,29 +51,69 @@ export function getNumberOption(
 /** WhatsApp's limit for the caption of a media message. */
 export const MAX_CAPTION_LENGTH = 1024;
 
+/** The first control character other than tab, line feed and carriage return, if any. */
+export function findControlCharacter(text: string): { code: number; position: number } | undefined {
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		if ((code < 32 && code !== 9 && code !== 10 && code !== 13) || code === 127) return { code, position: index + 1 };
+	}
+	return undefined;
+}
+
 /**
- * Captions are text for people: control characters other than line breaks and tabs are a bug
- * upstream (or an attempt to smuggle something), and WhatsApp cuts long captions.
+ * Text for people (captions, messages): control characters other than line breaks and tabs are a
+ * bug upstream (or an attempt to smuggle something), and WhatsApp cuts text past its limit.
  */
-export function checkCaption(context: IExecuteFunctions, caption: string, itemIndex: number): string {
-	const length = [...caption].length;
-	if (length > MAX_CAPTION_LENGTH) {
+function checkText(context: IExecuteFunctions, text: string, label: string, maxLength: number, itemIndex: number): string {
+	const length = [...text].length;
+	if (length > maxLength) {
+		throw new NodeOperationError(context.getNode(), `${label} is ${length} characters long; WhatsApp allows ${maxLength} [item ${itemIndex}]`, {
+			itemIndex,
+			description: `Shorten the ${label.toLowerCase()}, for example with an expression such as {{ $json.text.slice(0, ${maxLength - 24}) }}.`,
+		});
+	}
+	const control = findControlCharacter(text);
+	if (control) {
 		throw new NodeOperationError(
 			context.getNode(),
-			`Caption is ${length} characters long; WhatsApp allows ${MAX_CAPTION_LENGTH} [item ${itemIndex}]`,
-			{ itemIndex, description: 'Shorten the caption, for example with an expression such as {{ $json.text.slice(0, 1000) }}.' },
+			`${label} contains a control character (code ${control.code}) at position ${control.position} [item ${itemIndex}]`,
+			{ itemIndex, description: `Remove control characters from the ${label.toLowerCase()}; line breaks and tabs are fine.` },
 		);
 	}
-	for (let index = 0; index < caption.length; index++) {
-		const code = caption.charCodeAt(index);
-		const allowed = code === 9 || code === 10 || code === 13;
-		if ((code < 32 && !allowed) || code === 127) {
-			throw new NodeOperationError(
-				context.getNode(),
-				`Caption contains a control character (code ${code}) at position ${index + 1} [item ${itemIndex}]`,
-				{ itemIndex, description: 'Remove control characters from the caption; line breaks and tabs are fine.' },
-			);
-		}
+	return text;
+}
+
+export function checkCaption(context: IExecuteFunctions, caption: string, itemIndex: number): string {
+	return checkText(context, caption, 'Caption', MAX_CAPTION_LENGTH, itemIndex);
+}
+
+/** A required text (a text status, a reply): not blank, within WhatsApp's limit, no control characters. */
+export function readMessageText(context: IExecuteFunctions, itemIndex: number, maxLength: number): string {
+	const message = getTextParameter(context, 'message', 'Message', itemIndex);
+	if (message.trim() === '') {
+		throw new NodeOperationError(context.getNode(), `Message is empty [item ${itemIndex}]`, {
+			itemIndex,
+			description: 'Enter the text to send, or map it from a previous node.',
+		});
 	}
-	return caption;
+	return checkText(context, message, 'Message', maxLength, itemIndex);
+}
+
+/** The optional caption of an image or video status. */
+export function captionProperty(show: Record<string, string[]>): INodeProperties {
+	return {
+		displayName: 'Caption',
+		name: 'caption',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: '',
+		description: `Text shown with the status. Left out when empty; at most ${MAX_CAPTION_LENGTH} characters.`,
+		displayOptions: { show },
+	};
+}
+
+/** The item's caption, checked; '' when there is none to send. */
+export function readCaption(context: IExecuteFunctions, itemIndex: number): string {
+	const caption = checkCaption(context, getTextParameter(context, 'caption', 'Caption', itemIndex, ''), itemIndex);
+	return caption.trim() === '' ? '' : caption;
 }

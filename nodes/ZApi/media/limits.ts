@@ -13,6 +13,11 @@ export function exceedsLimit(bytes: number, maxBytes: number = STATUS_VIDEO_MAX_
 	return bytes > maxBytes;
 }
 
-export function tooLargeMessage(bytes: number, maxBytes: number = STATUS_VIDEO_MAX_BYTES): string {
-	return `The video is ${formatBytes(bytes)}; WhatsApp Status accepts at most ${formatBytes(maxBytes)}`;
+export function tooLargeMessage(
+	bytes: number,
+	maxBytes: number = STATUS_VIDEO_MAX_BYTES,
+	noun = 'video',
+	limitSetBy = 'WhatsApp Status accepts',
+): string {
+	return `The ${noun} is ${formatBytes(bytes)}; ${limitSetBy} at most ${formatBytes(maxBytes)}`;
 }

@@ -1,3 +1,4 @@
+import type { MediaKind } from './kinds';
 import { MediaError } from './MediaError';
 import { sniffMedia } from './sniff';
 
@@ -8,30 +9,30 @@ export function normalizeMimeType(mimeType: string | undefined): string {
 	return (mimeType ?? '').split(';')[0].trim().toLowerCase();
 }
 
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
+
 /**
- * Decides the MIME type the video is sent with, from what the file claims and what its bytes are.
- * A declared video type is trusted unless the bytes are plainly something else; a generic or
- * missing type is accepted only for an MP4/QuickTime (ftyp) file, which Z-API takes as video/mp4.
+ * Decides the MIME type a file is sent with, from what it claims and what its bytes are. A declared
+ * type of the right category is trusted unless the bytes are plainly something else; a generic or
+ * missing type is accepted only for the formats the kind lists, sent with the type it maps them to.
  */
-export function resolveVideoMimeType(declared: string | undefined, head: Uint8Array): string {
+export function resolveMimeType(declared: string | undefined, head: Uint8Array, kind: MediaKind): string {
 	const mimeType = normalizeMimeType(declared);
 	const sniffed = sniffMedia(head);
-	if (sniffed.isVideo === false) {
+	if (sniffed.category !== undefined && sniffed.category !== kind.category) {
 		throw new MediaError(
-			`The file is ${sniffed.label}, not a video${mimeType ? ` (it was labelled ${mimeType})` : ''}`,
-			'WhatsApp Status videos must be video files, ideally MP4 with H.264. Check which file the previous node passes on.',
+			`The file is ${sniffed.label}, not ${article(kind.noun)}${mimeType ? ` (it was labelled ${mimeType})` : ''}`,
+			kind.wrongKindHint,
 		);
 	}
-	if (mimeType.startsWith('video/')) return mimeType;
+	if (mimeType.startsWith(`${kind.category}/`)) return mimeType;
 	if (GENERIC_TYPES.has(mimeType)) {
-		if (sniffed.isVideo && ['mp4', 'quicktime', '3gpp'].includes(sniffed.container)) return 'video/mp4';
+		const sentAs = sniffed.format === undefined ? undefined : kind.genericFormats[sniffed.format];
+		if (sentAs) return sentAs;
 		throw new MediaError(
-			`The file has ${mimeType ? `the generic type ${mimeType}` : 'no MIME type'} and its content is not recognisable as an MP4 video`,
-			'Send an MP4 file, or set the correct video MIME type on the binary data (for example with the Edit Fields or Read/Write Files node).',
+			`The file has ${mimeType ? `the generic type ${mimeType}` : 'no MIME type'} and its content is not recognisable as ${kind.genericFormatsLabel}`,
+			`Send ${kind.genericFormatsLabel}, or set the correct MIME type on the binary data (for example with the Edit Fields or Read/Write Files node).`,
 		);
 	}
-	throw new MediaError(
-		`The file has MIME type ${mimeType}, not a video type`,
-		'WhatsApp Status videos must be video files (video/mp4 is the safe choice). Check which file the previous node passes on.',
-	);
+	throw new MediaError(`The file has MIME type ${mimeType}, not ${article(kind.noun)} type`, kind.wrongKindHint);
 }

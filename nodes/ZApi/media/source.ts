@@ -1,9 +1,10 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { base64DecodedLength, decodeBase64Range, parseBase64 } from './base64';
+import type { MediaKind } from './kinds';
 import { exceedsLimit, formatBytes, tooLargeMessage } from './limits';
 import { MediaError } from './MediaError';
-import { normalizeMimeType, resolveVideoMimeType } from './mimeType';
+import { normalizeMimeType, resolveMimeType } from './mimeType';
 import { SNIFF_BYTES } from './sniff';
 
 /** A file the node sends itself, as the Base64 payload of a data URI. */
@@ -29,11 +30,14 @@ export interface LinkedMedia {
 
 export type PreparedMedia = InlineMedia | LinkedMedia;
 
-const oversize = (bytes: number, maxBytes: number, hint: string) =>
-	new MediaError(tooLargeMessage(bytes, maxBytes), hint);
+const oversize = (bytes: number, kind: MediaKind, note = '') =>
+	new MediaError(tooLargeMessage(bytes, kind.maxBytes, kind.noun, kind.limitSetBy), `${shrinkHint(kind)}${note}`);
 
-const SHRINK_HINT =
-	'Shorten or re-encode the video (for example 720p H.264 at about 1.5 Mbit/s keeps a 60-second clip under 10 MB).';
+function shrinkHint(kind: MediaKind): string {
+	return kind.category === 'video'
+		? 'Shorten or re-encode the video (for example 720p H.264 at about 1.5 Mbit/s keeps a 60-second clip under 10 MB).'
+		: `Resize or compress the ${kind.noun}.`;
+}
 
 /** Size of a binary property from its metadata, without reading the file; undefined when unknown. */
 async function declaredBinarySize(
@@ -52,47 +56,46 @@ async function declaredBinarySize(
 }
 
 /**
- * Reads a video from an item's binary property in whatever binary data mode n8n runs
+ * Reads a file from an item's binary property in whatever binary data mode n8n runs
  * (inline Base64, filesystem, database, object storage), refusing oversize files before reading them.
  */
 export async function readBinaryMedia(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	propertyName: string,
-	maxBytes: number,
+	kind: MediaKind,
 ): Promise<InlineMedia> {
 	const binary = context.helpers.assertBinaryData(itemIndex, propertyName);
 	const declaredBytes = await declaredBinarySize(context, binary);
-	if (declaredBytes !== undefined && exceedsLimit(declaredBytes, maxBytes)) {
-		throw oversize(declaredBytes, maxBytes, SHRINK_HINT);
-	}
+	if (declaredBytes !== undefined && exceedsLimit(declaredBytes, kind.maxBytes)) throw oversize(declaredBytes, kind);
 	const content = await context.helpers.getBinaryDataBuffer(itemIndex, propertyName);
 	if (content.length === 0) {
-		throw new MediaError('The binary file is empty (0 bytes)', 'Check that the previous node produced the video file.');
+		throw new MediaError('The binary file is empty (0 bytes)', `Check that the previous node produced the ${kind.noun} file.`);
 	}
-	if (exceedsLimit(content.length, maxBytes)) throw oversize(content.length, maxBytes, SHRINK_HINT);
-	const mimeType = resolveVideoMimeType(binary.mimeType, content.subarray(0, SNIFF_BYTES));
+	if (exceedsLimit(content.length, kind.maxBytes)) throw oversize(content.length, kind);
+	const mimeType = resolveMimeType(binary.mimeType, content.subarray(0, SNIFF_BYTES), kind);
 	return { kind: 'inline', mimeType, bytes: content.length, payload: content.toString('base64'), content };
 }
 
-/** Reads a video given as Base64 text (raw or a data URI) without decoding more than its first bytes. */
-export function readBase64Media(text: string, maxBytes: number): InlineMedia {
+/** Reads a file given as Base64 text (raw or a data URI) without decoding more than its first bytes. */
+export function readBase64Media(text: string, kind: MediaKind): InlineMedia {
 	if (text.trim() === '') {
-		throw new MediaError('The Base64 text is empty', 'Map the Base64 of the video file into this field.');
+		throw new MediaError('The Base64 text is empty', `Map the Base64 of the ${kind.noun} file into this field.`);
 	}
 	const { declaredMimeType, payload, bytes } = parseBase64(text);
 	if (bytes === 0) {
-		throw new MediaError('The Base64 text encodes an empty file', 'Map the Base64 of the video file into this field.');
+		throw new MediaError('The Base64 text encodes an empty file', `Map the Base64 of the ${kind.noun} file into this field.`);
 	}
-	if (exceedsLimit(bytes, maxBytes)) throw oversize(bytes, maxBytes, SHRINK_HINT);
-	if (declaredMimeType !== undefined && !declaredMimeType.startsWith('video/')) {
+	if (exceedsLimit(bytes, kind.maxBytes)) throw oversize(bytes, kind);
+	if (declaredMimeType !== undefined && !declaredMimeType.startsWith(`${kind.category}/`)) {
+		const example = kind.category === 'video' ? 'data:video/mp4;base64,...' : 'data:image/png;base64,...';
 		throw new MediaError(
-			`The data URI declares ${declaredMimeType}, not a video type`,
-			'Use data:video/mp4;base64,... for an MP4 video, or pass raw Base64 of the video file.',
+			`The data URI declares ${declaredMimeType}, not ${kind.category === 'image' ? 'an image' : 'a video'} type`,
+			`Use ${example} for the ${kind.noun}, or pass raw Base64 of the ${kind.noun} file.`,
 		);
 	}
-	// Raw Base64 carries no type: it must be recognisably MP4 and is sent as video/mp4.
-	const mimeType = resolveVideoMimeType(declaredMimeType, decodeBase64Range(payload, 0, SNIFF_BYTES));
+	// Raw Base64 carries no type: it must be recognisable, and is sent with the type its format maps to.
+	const mimeType = resolveMimeType(declaredMimeType, decodeBase64Range(payload, 0, SNIFF_BYTES), kind);
 	return { kind: 'inline', mimeType, bytes, payload };
 }
 
@@ -101,28 +104,28 @@ export function describeUrl(url: URL): string {
 	return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** Checks a video link before anything is sent: absolute http(s), no credentials embedded. */
-export function parseMediaUrl(text: string): URL {
+/** Checks a media link before anything is sent: absolute http(s), no credentials embedded. */
+export function parseMediaUrl(text: string, noun: MediaKind['noun'] = 'video'): URL {
 	const trimmed = text.trim();
 	if (trimmed === '') {
-		throw new MediaError('The video URL is empty', 'Enter a public http(s) link to the video file, or map one from a previous node.');
+		throw new MediaError(`The ${noun} URL is empty`, `Enter a public http(s) link to the ${noun} file, or map one from a previous node.`);
 	}
 	if (!URL.canParse(trimmed)) {
 		throw new MediaError(
-			'The video URL is not a valid absolute URL',
-			'Use a full link that starts with https:// (or http://), for example https://example.com/video.mp4.',
+			`The ${noun} URL is not a valid absolute URL`,
+			`Use a full link that starts with https:// (or http://), for example https://example.com/${noun === 'video' ? 'video.mp4' : 'picture.jpg'}.`,
 		);
 	}
 	const url = new URL(trimmed);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new MediaError(
-			`The video URL uses ${url.protocol.replace(/:$/, '')}: links, which Z-API cannot download`,
+			`The ${noun} URL uses ${url.protocol.replace(/:$/, '')}: links, which Z-API cannot download`,
 			'Use a public link that starts with https:// (or http://).',
 		);
 	}
 	if (url.username || url.password) {
 		throw new MediaError(
-			'The video URL contains a user name or password',
+			`The ${noun} URL contains a user name or password`,
 			'Z-API would store and use these credentials. Use a public or signed link instead.',
 		);
 	}
@@ -136,7 +139,14 @@ export interface UrlProbe {
 	mimeType?: string;
 }
 
-const NOT_VIDEO_CONTENT_TYPE = /^(text\/|image\/|audio\/|application\/(json|xml|pdf|zip)\b)/;
+const NEVER_MEDIA_CONTENT_TYPE = /^(text\/|audio\/|application\/(json|xml|pdf|zip)\b)/;
+
+/** A Content-Type that proves the link is not this kind of media (generic types prove nothing). */
+function wrongContentType(contentType: string, kind: MediaKind): boolean {
+	if (NEVER_MEDIA_CONTENT_TYPE.test(contentType)) return true;
+	const other = kind.category === 'video' ? 'image/' : 'video/';
+	return contentType.startsWith(other);
+}
 
 /**
  * Asks the video's host for its size and type with a HEAD request (sent without the Z-API
@@ -146,7 +156,7 @@ const NOT_VIDEO_CONTENT_TYPE = /^(text\/|image\/|audio\/|application\/(json|xml|
 export async function probeMediaUrl(
 	context: IExecuteFunctions,
 	url: URL,
-	maxBytes: number,
+	kind: MediaKind,
 	timeout: number,
 ): Promise<UrlProbe> {
 	let response: { statusCode: number; headers: Record<string, string | string[] | undefined> };
@@ -168,12 +178,12 @@ export async function probeMediaUrl(
 	const contentType = normalizeMimeType(headerValue(response.headers, 'content-type'));
 	if (contentType) probe.mimeType = contentType;
 
-	if (probe.bytes !== undefined && exceedsLimit(probe.bytes, maxBytes)) {
-		throw oversize(probe.bytes, maxBytes, `${SHRINK_HINT} (Size reported by ${url.host}.)`);
+	if (probe.bytes !== undefined && exceedsLimit(probe.bytes, kind.maxBytes)) {
+		throw oversize(probe.bytes, kind, ` (Size reported by ${url.host}.)`);
 	}
-	if (probe.mimeType && NOT_VIDEO_CONTENT_TYPE.test(probe.mimeType)) {
+	if (probe.mimeType && wrongContentType(probe.mimeType, kind)) {
 		throw new MediaError(
-			`The video URL points to ${probe.mimeType} content, not a video`,
+			`The ${kind.noun} URL points to ${probe.mimeType} content, not ${kind.category === 'image' ? 'an image' : 'a video'}`,
 			'Share links of Google Drive, Dropbox and similar open a web page, not the file. Use a direct download link to the video file.',
 		);
 	}
@@ -192,7 +202,7 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 export async function downloadMedia(
 	context: IExecuteFunctions,
 	url: URL,
-	maxBytes: number,
+	kind: MediaKind,
 	timeout: number,
 ): Promise<InlineMedia> {
 	let response:
@@ -217,39 +227,39 @@ export async function downloadMedia(
 	}
 	if (!response) {
 		throw new MediaError(
-			`The video could not be downloaded from ${describeUrl(url)}${failureCode}`,
+			`The ${kind.noun} could not be downloaded from ${describeUrl(url)}${failureCode}`,
 			'Check that the link works from the n8n server, or let Z-API download it (URL Handling: Pass Link).',
 		);
 	}
 	if (response.statusCode < 200 || response.statusCode >= 300) {
 		response.body.destroy?.();
 		throw new MediaError(
-			`The video host answered HTTP ${response.statusCode} for ${describeUrl(url)}`,
+			`The ${kind.noun} host answered HTTP ${response.statusCode} for ${describeUrl(url)}`,
 			'Check that the link is correct and publicly readable (or signed) from the n8n server.',
 		);
 	}
 	const announced = Number(headerValue(response.headers, 'content-length'));
-	if (Number.isSafeInteger(announced) && exceedsLimit(announced, maxBytes)) {
+	if (Number.isSafeInteger(announced) && exceedsLimit(announced, kind.maxBytes)) {
 		response.body.destroy?.();
-		throw oversize(announced, maxBytes, SHRINK_HINT);
+		throw oversize(announced, kind);
 	}
 	const chunks: Buffer[] = [];
 	let received = 0;
 	for await (const chunk of response.body) {
 		received += chunk.length;
-		if (exceedsLimit(received, maxBytes)) {
+		if (exceedsLimit(received, kind.maxBytes)) {
 			response.body.destroy?.();
 			throw new MediaError(
-				`The video is larger than ${formatBytes(maxBytes)}; the download was stopped there`,
-				SHRINK_HINT,
+				`The ${kind.noun} is larger than ${formatBytes(kind.maxBytes)}; the download was stopped there`,
+				shrinkHint(kind),
 			);
 		}
 		chunks.push(chunk);
 	}
 	const content = Buffer.concat(chunks, received);
 	if (content.length === 0) {
-		throw new MediaError(`The video host sent an empty file for ${describeUrl(url)}`, 'Check the link.');
+		throw new MediaError(`The ${kind.noun} host sent an empty file for ${describeUrl(url)}`, 'Check the link.');
 	}
-	const mimeType = resolveVideoMimeType(headerValue(response.headers, 'content-type'), content.subarray(0, SNIFF_BYTES));
+	const mimeType = resolveMimeType(headerValue(response.headers, 'content-type'), content.subarray(0, SNIFF_BYTES), kind);
 	return { kind: 'inline', mimeType, bytes: content.length, payload: content.toString('base64'), content };
 }

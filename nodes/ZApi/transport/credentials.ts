@@ -1,5 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
+import { InputError } from '../InputError';
+
 export const DEFAULT_BASE_URL = 'https://api.z-api.io';
 
 /** The credential's fields, trimmed and checked: safe to put into a URL path and a header. */
@@ -12,15 +14,7 @@ export interface ZApiCredentials {
 }
 
 /** A problem in the credential itself; its message never contains a field's value. */
-export class CredentialProblem extends Error {
-	constructor(
-		message: string,
-		readonly hint: string,
-	) {
-		super(message);
-		this.name = 'CredentialProblem';
-	}
-}
+export class CredentialProblem extends InputError {}
 
 // Whitespace inside a token, or any control character, is a copy-paste accident (a trailing
 // line break is the usual one). Outer whitespace is trimmed; anything left would end up in a URL

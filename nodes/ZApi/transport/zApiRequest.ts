@@ -1,4 +1,7 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, IHttpRequestOptions, JsonObject } from 'n8n-workflow';
+
+/** Where Z-API is called from: an operation, or a trigger registering its webhook. */
+export type ZApiContext = IExecuteFunctions | IHookFunctions;
 import { NodeApiError, sleep } from 'n8n-workflow';
 
 import { buildZApiUrl, readZApiCredentials, secretsOf } from './credentials';
@@ -225,7 +228,7 @@ export function describeNetworkFailure(code: string | undefined, host: string, t
  * n8n (Client-Token header), and turns every failure into an error that says what to do and holds
  * no instance token, Client-Token or media payload.
  */
-export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, call: ZApiCall): Promise<IDataObject> {
+export async function zApiRequest(this: ZApiContext, itemIndex: number, call: ZApiCall): Promise<IDataObject> {
 	// A CredentialProblem thrown here becomes an input error naming the item (see actions/errors.ts).
 	const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE, itemIndex));
 	const secrets = secretsOf(credentials);
@@ -270,7 +273,7 @@ export async function zApiRequest(this: IExecuteFunctions, itemIndex: number, ca
 }
 
 async function attemptOnce(
-	this: IExecuteFunctions,
+	this: ZApiContext,
 	request: IHttpRequestOptions,
 	call: ZApiCall,
 	host: string,

@@ -1,11 +1,21 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { ZApiOperation } from '../types';
+import { replyStatusGif } from './replyStatusGif.operation';
+import { replyStatusSticker } from './replyStatusSticker.operation';
+import { replyStatusText } from './replyStatusText.operation';
+import { sendImageStatus } from './sendImageStatus.operation';
+import { sendTextStatus } from './sendTextStatus.operation';
 import { sendVideoStatus } from './sendVideoStatus.operation';
 
 /** The Status resource's operations, by the value of the "operation" parameter. */
 export const statusOperations: Record<string, ZApiOperation> = {
 	sendVideoStatus,
+	sendImageStatus,
+	sendTextStatus,
+	replyStatusText,
+	replyStatusGif,
+	replyStatusSticker,
 };
 
 export const statusDescription: INodeProperties[] = [
@@ -17,6 +27,36 @@ export const statusDescription: INodeProperties[] = [
 		displayOptions: { show: { resource: ['status'] } },
 		options: [
 			{
+				name: 'Reply With GIF',
+				value: 'replyStatusGif',
+				description: 'Answer someone who replied to one of your statuses with a GIF (an MP4 link)',
+				action: 'Reply to a status with a GIF',
+			},
+			{
+				name: 'Reply With Sticker',
+				value: 'replyStatusSticker',
+				description: 'Answer someone who replied to one of your statuses with a sticker',
+				action: 'Reply to a status with a sticker',
+			},
+			{
+				name: 'Reply With Text',
+				value: 'replyStatusText',
+				description: 'Answer someone who replied to one of your statuses with a text message',
+				action: 'Reply to a status with text',
+			},
+			{
+				name: 'Send Image Status',
+				value: 'sendImageStatus',
+				description: 'Post an image to the WhatsApp Status of the instance',
+				action: 'Send an image status',
+			},
+			{
+				name: 'Send Text Status',
+				value: 'sendTextStatus',
+				description: 'Post a text to the WhatsApp Status of the instance',
+				action: 'Send a text status',
+			},
+			{
 				name: 'Send Video Status',
 				value: 'sendVideoStatus',
 				description: 'Post a video to the WhatsApp Status of the instance',
@@ -25,5 +65,5 @@ export const statusDescription: INodeProperties[] = [
 		],
 		default: 'sendVideoStatus',
 	},
-	...sendVideoStatus.description,
+	...Object.values(statusOperations).flatMap((operation) => operation.description),
 ];

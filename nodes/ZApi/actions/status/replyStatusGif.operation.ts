@@ -1,0 +1,71 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { VIDEO } from '../../media/kinds';
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import type { MediaFields } from '../mediaInput';
+import { readMediaInput } from '../mediaInput';
+import { readReplyTarget, replyTargetProperties } from '../phone';
+import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import type { ZApiOperation } from '../types';
+
+const show = { resource: ['status'], operation: ['replyStatusGif'] };
+
+// Z-API takes GIF replies as a link to an MP4 (WhatsApp's "GIFs" are silent looping MP4 videos).
+const GIF_FIELDS: MediaFields = {
+	kind: { ...VIDEO, noun: 'video', limitSetBy: 'WhatsApp accepts' },
+	source: 'gifSource',
+	url: 'gifUrl',
+	base64: 'gifBase64',
+	label: 'GIF',
+	advice: 'an MP4 video',
+};
+
+const description: INodeProperties[] = [
+	...replyTargetProperties(show),
+	{
+		displayName: 'GIF URL',
+		name: 'gifUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/reaction.mp4',
+		description: 'Direct http(s) link to the GIF as an MP4 video (Z-API takes GIF replies as MP4 links only)',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show },
+		options: byDisplayName([
+			{
+				displayName: 'Check Link First',
+				name: 'checkLink',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to ask the link's host for size and type first (one HEAD request), refusing web pages and files over 10 MB; hosts that do not answer HEAD are passed unchecked",
+			},
+			...requestOptions,
+		]),
+	},
+];
+
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
+	const media = await readMediaInput(this, itemIndex, GIF_FIELDS, options.checkLink === false ? 'passLink' : 'checkThenPass', timeout, 'url');
+	return await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'reply-status-gif',
+		body: { phone, gif: media.kind === 'link' ? media.url : '', statusMessageId },
+		timeout,
+		retry,
+		validate: requireMessageId,
+	});
+}
+
+export const replyStatusGif: ZApiOperation = { description, execute };

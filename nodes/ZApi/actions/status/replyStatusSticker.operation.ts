@@ -1,0 +1,51 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { STICKER } from '../../media/kinds';
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import type { MediaFields, UrlHandling } from '../mediaInput';
+import { mediaFieldValue, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { readReplyTarget, replyTargetProperties } from '../phone';
+import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import type { ZApiOperation } from '../types';
+
+const show = { resource: ['status'], operation: ['replyStatusSticker'] };
+
+const STICKER_FIELDS: MediaFields = {
+	kind: STICKER,
+	source: 'stickerSource',
+	url: 'stickerUrl',
+	base64: 'stickerBase64',
+	label: 'Sticker',
+	advice: 'WebP is native; PNG and JPEG are converted by Z-API',
+};
+
+const description: INodeProperties[] = [
+	...replyTargetProperties(show),
+	...mediaSourceProperties(STICKER_FIELDS, show),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show },
+		options: byDisplayName([urlHandlingOption(STICKER_FIELDS), ...requestOptions]),
+	},
+];
+
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject & { urlHandling?: UrlHandling };
+	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
+	const media = await readMediaInput(this, itemIndex, STICKER_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+	return await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'reply-status-sticker',
+		body: { phone, sticker: mediaFieldValue(media), statusMessageId },
+		timeout,
+		retry,
+		validate: requireMessageId,
+	});
+}
+
+export const replyStatusSticker: ZApiOperation = { description, execute };

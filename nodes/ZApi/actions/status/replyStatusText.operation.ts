@@ -1,0 +1,51 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import { readMessageText } from '../parameters';
+import { readReplyTarget, replyTargetProperties } from '../phone';
+import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import type { ZApiOperation } from '../types';
+
+const show = { resource: ['status'], operation: ['replyStatusText'] };
+
+/** WhatsApp's limit for one text message. */
+export const MAX_MESSAGE_LENGTH = 65_536;
+
+const description: INodeProperties[] = [
+	...replyTargetProperties(show),
+	{
+		displayName: 'Message',
+		name: 'message',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		description: 'The text of the reply',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show },
+		options: byDisplayName(requestOptions),
+	},
+];
+
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const { timeout, retry } = readRequestSettings(this, this.getNodeParameter('options', itemIndex, {}) as IDataObject, itemIndex);
+	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
+	const message = readMessageText(this, itemIndex, MAX_MESSAGE_LENGTH);
+	return await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'reply-status-text',
+		body: { phone, message, statusMessageId },
+		timeout,
+		retry,
+		validate: requireMessageId,
+	});
+}
+
+export const replyStatusText: ZApiOperation = { description, execute };

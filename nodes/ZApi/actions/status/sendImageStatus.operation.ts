@@ -1,0 +1,57 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { IMAGE } from '../../media/kinds';
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import type { MediaFields, UrlHandling } from '../mediaInput';
+import { mediaFieldValue, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { captionProperty, readCaption } from '../parameters';
+import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import type { ZApiOperation } from '../types';
+
+const show = { resource: ['status'], operation: ['sendImageStatus'] };
+
+export const IMAGE_FIELDS: MediaFields = {
+	kind: IMAGE,
+	source: 'imageSource',
+	url: 'imageUrl',
+	base64: 'imageBase64',
+	label: 'Image',
+	advice: 'JPEG or PNG is safest; at most 16 MB',
+};
+
+const description: INodeProperties[] = [
+	...mediaSourceProperties(IMAGE_FIELDS, show),
+	captionProperty(show),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show },
+		options: byDisplayName([urlHandlingOption(IMAGE_FIELDS), ...requestOptions]),
+	},
+];
+
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject & { urlHandling?: UrlHandling };
+	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const caption = readCaption(this, itemIndex);
+	const media = await readMediaInput(this, itemIndex, IMAGE_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+
+	const body: IDataObject = { image: mediaFieldValue(media) };
+	if (caption) body.caption = caption;
+	const response = await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'send-image-status',
+		body,
+		timeout,
+		retry,
+		validate: requireMessageId,
+	});
+	const image: IDataObject = { bytes: media.bytes, mimeType: media.mimeType };
+	for (const key of Object.keys(image)) if (image[key] === undefined) delete image[key];
+	return { ...response, image };
+}
+
+export const sendImageStatus: ZApiOperation = { description, execute };

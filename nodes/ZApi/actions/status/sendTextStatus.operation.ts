@@ -1,0 +1,48 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import { readMessageText } from '../parameters';
+import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import type { ZApiOperation } from '../types';
+
+const show = { resource: ['status'], operation: ['sendTextStatus'] };
+
+/** WhatsApp's editor stops text statuses at 700 characters. */
+export const MAX_TEXT_STATUS_LENGTH = 700;
+
+const description: INodeProperties[] = [
+	{
+		displayName: 'Message',
+		name: 'message',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		description: `The text of the status (at most ${MAX_TEXT_STATUS_LENGTH} characters)`,
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show },
+		options: byDisplayName(requestOptions),
+	},
+];
+
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const { timeout, retry } = readRequestSettings(this, this.getNodeParameter('options', itemIndex, {}) as IDataObject, itemIndex);
+	const message = readMessageText(this, itemIndex, MAX_TEXT_STATUS_LENGTH);
+	return await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'send-text-status',
+		body: { message },
+		timeout,
+		retry,
+		validate: requireMessageId,
+	});
+}
+
+export const sendTextStatus: ZApiOperation = { description, execute };
