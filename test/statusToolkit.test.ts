@@ -3,6 +3,7 @@
  * the Z-API Trigger receiving the sandbox's delivery callbacks and status replies.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { INodeParameters } from 'n8n-workflow';
 
@@ -251,6 +252,32 @@ describe('Z-API Trigger', () => {
 		await expect(
 			runRegistration(parameters, { ...credentials(), clientToken: 'wrong-token' }, 'deactivate', { registered: ['delivery'] }),
 		).rejects.toThrow(/Z-API rejected the Client-Token/);
+	});
+
+	test('examples/status-delivery-results.json branches on what the trigger reports', async () => {
+		const endpoint = await startTriggerEndpoint({ events: ['deliveryResult', 'statusReply'], registration: 'manual', filters: {} }, credentials());
+		try {
+			sandbox.setWebhookUrl(SECRETS.instanceId, 'delivery', endpoint.url);
+			sandbox.setWebhookUrl(SECRETS.instanceId, 'received', endpoint.url);
+			sandbox.setDeliveryFailure((request) => (request.fields?.message === 'bad' ? 'Message not send caused by invalid media url' : undefined));
+			await run('sendTextStatus', { message: '={{ $json.m }}' }, [{ json: { m: 'good' } }, { json: { m: 'bad' } }]);
+			await sandbox.flushWebhooks();
+			await sandbox.sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', statusMessageId: 'S1', text: 'Nice!' });
+			await sandbox.flushWebhooks();
+			const workflow = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'status-delivery-results.json'), 'utf8'));
+			const routed = await runWorkflow(workflow, {
+				credentials: { zApiApi: credentials() },
+				startItems: endpoint.started().map((json) => ({ json: json as never })),
+			});
+			expect(routed.error?.message).toBeUndefined();
+			expect(routed.output('Published').map((item) => item.json.published)).toEqual([true]);
+			expect(routed.output('Not published, or a reply').map((item) => item.json.what).sort()).toEqual([
+				'Reply from 5511987654321: Nice!',
+				expect.stringMatching(/^Status [0-9A-F]+ was not published: Message not send caused by invalid media url$/),
+			]);
+		} finally {
+			await endpoint.close();
+		}
 	});
 
 	test('classifyCallback and matchesFilters', () => {

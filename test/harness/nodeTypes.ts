@@ -15,6 +15,7 @@ export const PACKAGE_NODE_TYPE = 'n8n-nodes-zapi-status.zApi';
 const baseNodes: Record<string, () => INodeType | IVersionedNodeType> = {
 	'n8n-nodes-base.manualTrigger': () => new (require('n8n-nodes-base/dist/nodes/ManualTrigger/ManualTrigger.node').ManualTrigger)(),
 	'n8n-nodes-base.noOp': () => new (require('n8n-nodes-base/dist/nodes/NoOp/NoOp.node').NoOp)(),
+	'n8n-nodes-base.if': () => new (require('n8n-nodes-base/dist/nodes/If/If.node').If)(),
 	'n8n-nodes-base.set': () => new (require('n8n-nodes-base/dist/nodes/Set/Set.node').Set)(),
 	'n8n-nodes-base.readWriteFile': () =>
 		new (require('n8n-nodes-base/dist/nodes/Files/ReadWriteFile/ReadWriteFile.node').ReadWriteFile)(),

@@ -29,6 +29,8 @@ export interface RunOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	binaryMode?: BinaryMode;
 	mode?: WorkflowExecuteMode;
+	/** What the start node receives (a trigger passes it on, as when its webhook fired); default one empty item. */
+	startItems?: INodeExecutionData[];
 }
 
 export interface WorkflowRun {
@@ -129,7 +131,7 @@ export async function runWorkflow(json: WorkflowJson, options: RunOptions = {}):
 		executionData: {
 			contextData: {},
 			metadata: {},
-			nodeExecutionStack: [{ node: startNodeOf(workflow, json.nodes), data: { main: [[{ json: {} }]] }, source: null }],
+			nodeExecutionStack: [{ node: startNodeOf(workflow, json.nodes), data: { main: [options.startItems ?? [{ json: {} }]] }, source: null }],
 			waitingExecution: {},
 			waitingExecutionSource: {},
 		},
