@@ -117,3 +117,17 @@ export function readCaption(context: IExecuteFunctions, itemIndex: number): stri
 	const caption = checkCaption(context, getTextParameter(context, 'caption', 'Caption', itemIndex, ''), itemIndex);
 	return caption.trim() === '' ? '' : caption;
 }
+
+/** The required text of a text status or a text reply. */
+export function messageProperty(show: Record<string, string[]>, description: string): INodeProperties {
+	return {
+		displayName: 'Message',
+		name: 'message',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		description,
+		displayOptions: { show },
+	};
+}

@@ -56,3 +56,16 @@ export function readRequestSettings(context: IExecuteFunctions, options: Record<
 export function byDisplayName(options: INodeProperties[]): INodeProperties[] {
 	return [...options].sort((first, second) => first.displayName.localeCompare(second.displayName));
 }
+
+/** The "Options" collection of an operation: its own options plus the request options, alphabetical. */
+export function optionsCollection(show: Record<string, string[]>, ownOptions: INodeProperties[] = []): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show },
+		options: byDisplayName([...ownOptions, ...requestOptions]),
+	};
+}

@@ -5,7 +5,7 @@ import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields } from '../mediaInput';
 import { readMediaInput } from '../mediaInput';
 import { readReplyTarget, replyTargetProperties } from '../phone';
-import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 const show = { resource: ['status'], operation: ['replyStatusGif'] };
@@ -32,25 +32,16 @@ const description: INodeProperties[] = [
 		description: 'Direct http(s) link to the GIF as an MP4 video (Z-API takes GIF replies as MP4 links only)',
 		displayOptions: { show },
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show },
-		options: byDisplayName([
-			{
-				displayName: 'Check Link First',
-				name: 'checkLink',
-				type: 'boolean',
-				default: true,
-				description:
-					"Whether to ask the link's host for size and type first (one HEAD request), refusing web pages and files over 10 MB; hosts that do not answer HEAD are passed unchecked",
-			},
-			...requestOptions,
-		]),
-	},
+	optionsCollection(show, [
+		{
+			displayName: 'Check Link First',
+			name: 'checkLink',
+			type: 'boolean',
+			default: true,
+			description:
+				"Whether to ask the link's host for size and type first (one HEAD request), refusing web pages and files over 10 MB; hosts that do not answer HEAD are passed unchecked",
+		},
+	]),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

@@ -5,7 +5,7 @@ import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
 import { mediaFieldValue, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { readReplyTarget, replyTargetProperties } from '../phone';
-import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 const show = { resource: ['status'], operation: ['replyStatusSticker'] };
@@ -22,15 +22,7 @@ const STICKER_FIELDS: MediaFields = {
 const description: INodeProperties[] = [
 	...replyTargetProperties(show),
 	...mediaSourceProperties(STICKER_FIELDS, show),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show },
-		options: byDisplayName([urlHandlingOption(STICKER_FIELDS), ...requestOptions]),
-	},
+	optionsCollection(show, [urlHandlingOption(STICKER_FIELDS)]),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
-import { readMessageText } from '../parameters';
+import { messageProperty, readMessageText } from '../parameters';
 import { readReplyTarget, replyTargetProperties } from '../phone';
-import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 const show = { resource: ['status'], operation: ['replyStatusText'] };
@@ -13,25 +13,8 @@ export const MAX_MESSAGE_LENGTH = 65_536;
 
 const description: INodeProperties[] = [
 	...replyTargetProperties(show),
-	{
-		displayName: 'Message',
-		name: 'message',
-		type: 'string',
-		typeOptions: { rows: 3 },
-		default: '',
-		required: true,
-		description: 'The text of the reply',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show },
-		options: byDisplayName(requestOptions),
-	},
+	messageProperty(show, 'The text of the reply'),
+	optionsCollection(show),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

@@ -5,7 +5,7 @@ import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
 import { mediaFieldValue, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, readCaption } from '../parameters';
-import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 const show = { resource: ['status'], operation: ['sendImageStatus'] };
@@ -22,15 +22,7 @@ export const IMAGE_FIELDS: MediaFields = {
 const description: INodeProperties[] = [
 	...mediaSourceProperties(IMAGE_FIELDS, show),
 	captionProperty(show),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show },
-		options: byDisplayName([urlHandlingOption(IMAGE_FIELDS), ...requestOptions]),
-	},
+	optionsCollection(show, [urlHandlingOption(IMAGE_FIELDS)]),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

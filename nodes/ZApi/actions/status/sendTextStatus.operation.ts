@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
-import { readMessageText } from '../parameters';
-import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import { messageProperty, readMessageText } from '../parameters';
+import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 const show = { resource: ['status'], operation: ['sendTextStatus'] };
@@ -11,25 +11,8 @@ const show = { resource: ['status'], operation: ['sendTextStatus'] };
 export const MAX_TEXT_STATUS_LENGTH = 700;
 
 const description: INodeProperties[] = [
-	{
-		displayName: 'Message',
-		name: 'message',
-		type: 'string',
-		typeOptions: { rows: 3 },
-		default: '',
-		required: true,
-		description: `The text of the status (at most ${MAX_TEXT_STATUS_LENGTH} characters)`,
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show },
-		options: byDisplayName(requestOptions),
-	},
+	messageProperty(show, `The text of the status (at most ${MAX_TEXT_STATUS_LENGTH} characters)`),
+	optionsCollection(show),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {

@@ -9,7 +9,7 @@ import { toNodeError } from '../errors';
 import type { MediaFields, UrlHandling } from '../mediaInput';
 import { mediaFieldValue, mediaParameterLabel, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
-import { byDisplayName, readRequestSettings, requestOptions } from '../requestOptions';
+import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 const show = { resource: ['status'], operation: ['sendVideoStatus'] };
@@ -76,15 +76,7 @@ const videoCheckOptions: INodeProperties[] = [
 const description: INodeProperties[] = [
 	...mediaSourceProperties(VIDEO_FIELDS, show),
 	captionProperty(show),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show },
-		options: byDisplayName([...videoCheckOptions, urlHandlingOption(VIDEO_FIELDS), ...requestOptions]),
-	},
+	optionsCollection(show, [...videoCheckOptions, urlHandlingOption(VIDEO_FIELDS)]),
 ];
 
 interface SendVideoOptions extends Partial<VideoCheckOptions> {
