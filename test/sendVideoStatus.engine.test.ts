@@ -257,6 +257,9 @@ describe('url source', () => {
 		const run = await send({ videoSource: 'url', videoUrl: url });
 		expect(run.status).toBe('success');
 		expect(sandbox.accepted()[0].video).toEqual({ kind: 'url', url });
+		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toEqual([
+			'The link was passed on without a size check: its host answered HTTP 403 to the HEAD request',
+		]);
 	});
 
 	test('"Pass Link Only" makes no request to the video host', async () => {

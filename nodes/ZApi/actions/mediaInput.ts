@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { MediaKind } from '../media/kinds';
 import { MediaError } from '../media/MediaError';
 import type { PreparedMedia } from '../media/source';
-import { downloadMedia, parseMediaUrl, probeMediaUrl, readBase64Media, readBinaryMedia } from '../media/source';
+import { downloadMedia, parseMediaUrl, probeGap, probeMediaUrl, readBase64Media, readBinaryMedia } from '../media/source';
 import { toNodeError } from './errors';
 import { getTextParameter } from './parameters';
 
@@ -126,7 +126,7 @@ export async function readMediaInput(
 				if (urlHandling === 'download') return await downloadMedia(context, url, fields.kind, timeout);
 				if (urlHandling === 'passLink') return { kind: 'link', url: url.href };
 				const probe = await probeMediaUrl(context, url, fields.kind, timeout);
-				return { kind: 'link', url: url.href, bytes: probe.bytes, mimeType: probe.mimeType };
+				return { kind: 'link', url: url.href, bytes: probe.bytes, mimeType: probe.mimeType, uncheckedReason: probeGap(probe) };
 			}
 			case 'binary': {
 				const propertyName = getTextParameter(context, 'binaryPropertyName', 'Input Binary Field', itemIndex).trim();

@@ -26,6 +26,8 @@ export interface LinkedMedia {
 	/** From the size check, when one was made and the server told. */
 	bytes?: number;
 	mimeType?: string;
+	/** Why the size check could not vouch for the link (the host did not answer HEAD, or not usefully). */
+	uncheckedReason?: string;
 }
 
 export type PreparedMedia = InlineMedia | LinkedMedia;
@@ -137,6 +139,14 @@ export interface UrlProbe {
 	status?: number;
 	bytes?: number;
 	mimeType?: string;
+}
+
+/** Why a probe could not check the size, in words for the output's warnings; undefined when it did. */
+export function probeGap(probe: UrlProbe): string | undefined {
+	if (probe.status === undefined) return 'its host did not answer the HEAD request';
+	if (probe.status < 200 || probe.status >= 300) return `its host answered HTTP ${probe.status} to the HEAD request`;
+	if (probe.bytes === undefined) return 'its host did not tell the size';
+	return undefined;
 }
 
 const NEVER_MEDIA_CONTENT_TYPE = /^(text\/|audio\/|application\/(json|xml|pdf|zip)\b)/;

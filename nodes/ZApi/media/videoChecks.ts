@@ -66,6 +66,7 @@ export function checkVideo(
 	options: VideoCheckOptions,
 ): VideoFacts {
 	const facts: VideoFacts = { bytes: media.bytes, mimeType: media.mimeType, warnings: [] };
+	if (media.kind === 'link' && media.uncheckedReason) facts.warnings.push(`The link was passed on without a size check: ${media.uncheckedReason}`);
 	if (!inspection) return dropUndefined(facts);
 
 	Object.assign(facts, {
