@@ -23,7 +23,11 @@ export type UrlHandling = 'checkThenPass' | 'passLink' | 'download';
 
 type Show = Record<string, Array<string | number | boolean>>;
 
-/** The editor fields for picking a file: source, then the link, the binary field or the Base64 text. */
+/**
+ * The editor fields for picking a file: source, then the link, the binary field or the Base64 text.
+ * The link and Base64 fields are not marked required: when the source is an expression n8n shows
+ * every field and would refuse to start for the empty ones; an empty value is refused per item instead.
+ */
 export function mediaSourceProperties(fields: MediaFields, show: Show): INodeProperties[] {
 	const { kind, label } = fields;
 	const options = [
@@ -49,7 +53,6 @@ export function mediaSourceProperties(fields: MediaFields, show: Show): INodePro
 			name: fields.url,
 			type: 'string',
 			default: '',
-			required: true,
 			placeholder: example,
 			description: `Direct http(s) link to the ${kind.noun} file (${fields.advice})`,
 			displayOptions: forSource('url'),
@@ -71,7 +74,6 @@ export function mediaSourceProperties(fields: MediaFields, show: Show): INodePro
 			type: 'string',
 			typeOptions: { rows: 2 },
 			default: '',
-			required: true,
 			placeholder: uriExample,
 			description: `The ${kind.noun} as a data URI or as raw Base64 (its type is then recognised from its bytes). Line breaks are ignored.`,
 			displayOptions: forSource('base64'),

@@ -1,0 +1,803 @@
+/**
+ * End-to-end tests inside the real n8n (npm run test:e2e).
+ *
+ * 1. Provisions n8n (exact version, Node 24) and Chromium + playwright-core into the cache
+ *    (scripts/e2e/provision-*.sh), builds the package and `npm pack`s it.
+ * 2. Installs the tarball into a temporary user folder's .n8n/nodes like the Community Nodes
+ *    screen, imports credentials, the workflows of examples/ and the e2e-only workflows.
+ * 3. Runs each with `n8n execute` against the Z-API sandbox (and a video host) on loopback, in the
+ *    in-memory ("default") and the filesystem binary data modes, and checks n8n's output, the
+ *    stored execution and what the sandbox received; failing workflows must fail with the node's
+ *    own message and leave no secret in the stored execution.
+ * 4. Starts `n8n start` on 127.0.0.1: owner setup and credential tests through the REST API, the
+ *    webhook workflow called like an outside app would (JSON link, multipart upload, errors).
+ * 5. Checks the editor in Chromium: node creator, Video Source fields, credential form.
+ *
+ * Flags: --skip-build (pack the current dist/), --no-browser, --keep (keep the temp folder),
+ *        --update-screenshots (write docs/node-panel.png, docs/node-parameters.png and
+ *        docs/credential-form.png), --only=execute-default,execute-filesystem,server,editor.
+ * Exit code 0 only when every check passed. See scripts/e2e/README.md.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { startVideoHost, startZApiSandbox, type ReceivedRequest, type VideoHost, type ZApiSandbox } from '../../test/sandbox/zapiSandbox';
+import { checkEditor, type EditorCheckResults } from './lib/editor';
+import { firstOutputItem, lastExecutionId, newExecutionOf, nodeError, nodeRunText, storedText, type StoredExecution } from './lib/executions';
+import {
+	n8nCommand,
+	n8nCommandOrFail,
+	parseExecuteOutput,
+	E2E_OWNER,
+	RestClient,
+	setUpOwner,
+	startN8nServer,
+	tail,
+	type CommandResult,
+	type N8nContext,
+	type N8nServer,
+} from './lib/n8n';
+import { killAllStartedSync, runningCount, sleep } from './lib/processes';
+import { errorMessage, info, Report, type CheckDefinition, type Phase } from './lib/report';
+import {
+	buildAndPack,
+	installCommunityPackage,
+	provisionBrowser,
+	provisionN8n,
+	REPO_ROOT,
+	type BrowserInstall,
+	type N8nInstall,
+	type PackedPackage,
+} from './lib/setup';
+import { prepareWorkflows, type PreparedWorkflows } from './lib/workflows';
+
+const USAGE = 'usage: run.ts [--skip-build] [--no-browser] [--keep] [--update-screenshots] [--only=execute-default,execute-filesystem,server,editor]';
+const args = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('--only=')));
+for (const flag of args) {
+	if (!['--skip-build', '--no-browser', '--keep', '--update-screenshots'].includes(flag)) {
+		process.stderr.write(`unknown flag ${flag}\n${USAGE}\n`);
+		process.exit(2);
+	}
+}
+// --only=...: run only these phases (the package phase always runs: the others need its imports).
+const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const selected = (key: string) => ONLY === undefined || ONLY.includes(key);
+const WITH_BROWSER = !args.has('--no-browser') && selected('editor');
+
+// Secrets that appear nowhere else: finding one in stored data cannot be a coincidence.
+const SECRETS = {
+	instanceId: 'E2E-INSTANCE-7f3a91',
+	instanceToken: 'E2E-TOKEN-x9Qm2v-5c1d',
+	clientToken: 'E2E-CLIENT-Lp4s8K-0e7b',
+	wrongClientToken: 'E2E-WRONG-CLIENT-Zt6u1R',
+	wrongInstanceToken: 'E2E-WRONG-TOKEN-Hd2w8N',
+};
+const CREDENTIAL_ID = 'zapiCredential';
+const WRONG_CLIENT_TOKEN_CREDENTIAL_ID = 'zapiWrongClientToken';
+const WRONG_INSTANCE_TOKEN_CREDENTIAL_ID = 'zapiWrongInstanceToken';
+const NODE_NAME = 'Post video status';
+const LIMIT = 10 * 1024 * 1024;
+
+const FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'media', 'h264-faststart.mp4');
+const VIDEO = readFileSync(FIXTURE);
+const VIDEO_SHA256 = sha256(VIDEO);
+// Any stretch of the file's Base64 (the data URI payload is the Base64 of the whole file).
+const VIDEO_BASE64_STRETCH = VIDEO.toString('base64').slice(4000, 4064);
+
+const BINARY_MODES = [
+	{ label: 'binary mode "default" (in memory, n8n 1.x default)', short: 'default', env: { N8N_DEFAULT_BINARY_DATA_MODE: 'default' } },
+	{ label: 'binary mode "filesystem"', short: 'filesystem', env: { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem' } },
+] as const;
+type BinaryMode = (typeof BINARY_MODES)[number];
+
+function sha256(data: Buffer): string {
+	return createHash('sha256').update(data).digest('hex');
+}
+
+function short(hash: string): string {
+	return hash.slice(0, 12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run state
+// ---------------------------------------------------------------------------------------------
+
+interface State {
+	workDir: string;
+	context: N8nContext;
+	sandbox: ZApiSandbox;
+	host: VideoHost;
+	packed: PackedPackage;
+	workflows: PreparedWorkflows;
+	videoUrl: string;
+	oversizeFile: string;
+	server?: N8nServer;
+	rest?: RestClient;
+	editor?: EditorCheckResults;
+	screenshotsDir: string;
+}
+
+const timings: Record<string, number> = {};
+
+async function timed<T>(label: string, action: () => Promise<T>): Promise<T> {
+	const start = Date.now();
+	try {
+		return await action();
+	} finally {
+		timings[label] = (Date.now() - start) / 1000;
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions shared by the checks
+// ---------------------------------------------------------------------------------------------
+
+/** The instance token and both Client-Tokens must never be stored or printed; the video's Base64 never in the node's data. */
+function assertNoSecrets(execution: StoredExecution, printed = ''): void {
+	const everything = `${storedText(execution)}\n${printed}`;
+	for (const [name, secret] of Object.entries({
+		'instance token': SECRETS.instanceToken,
+		'Client-Token': SECRETS.clientToken,
+		'wrong Client-Token': SECRETS.wrongClientToken,
+		'wrong instance token': SECRETS.wrongInstanceToken,
+	})) {
+		assert.ok(!everything.includes(secret), `the ${name} appears in the stored execution ${execution.id} or n8n's output`);
+		assert.ok(!everything.includes(encodeURIComponent(secret)), `the URL-encoded ${name} appears in execution ${execution.id}`);
+	}
+	const nodeText = `${nodeRunText(execution, NODE_NAME)}\n${JSON.stringify(execution.data?.resultData?.error ?? null)}`;
+	assert.ok(!nodeText.includes(VIDEO_BASE64_STRETCH), `the video's Base64 appears in the Z-API node's stored data (execution ${execution.id})`);
+}
+
+function describeRequests(sandbox: ZApiSandbox): string {
+	return sandbox.requests.map((request) => `${request.method} ${request.path} -> ${request.status}`).join('; ') || 'none';
+}
+
+function onlySend(sandbox: ZApiSandbox): ReceivedRequest {
+	const sends = sandbox.requests.filter((request) => request.endpoint === 'send-video-status');
+	assert.equal(sends.length, 1, `expected 1 send-video-status request, the sandbox got: ${describeRequests(sandbox)}`);
+	return sends[0];
+}
+
+function assertAcceptedDataUri(request: ReceivedRequest, expected: Buffer): string {
+	assert.equal(request.status, 200, `the sandbox answered ${request.status}: ${JSON.stringify(request.response)}`);
+	assert.equal(request.clientTokenHeader, SECRETS.clientToken, 'the Client-Token header was not the credential\'s');
+	assert.ok(request.video?.kind === 'dataUri', `the sandbox got ${JSON.stringify(request.video)} instead of a data URI`);
+	assert.equal(request.video.mimeType, 'video/mp4');
+	assert.equal(request.video.bytes, expected.length, 'byte count differs');
+	assert.equal(request.video.sha256, sha256(expected), 'sha256 differs');
+	assert.ok(request.video.data?.equals(expected), 'the received bytes differ from the file');
+	return `sandbox got ${request.video.bytes} bytes sha256=${short(request.video.sha256)}`;
+}
+
+/** The Z-API node's output must be exactly what the sandbox answered, plus the node's own `video` facts. */
+function assertNodeOutput(json: Record<string, unknown> | undefined, request: ReceivedRequest): string {
+	assert.ok(json, 'the Z-API node produced no output item');
+	const answer = request.response as Record<string, unknown>;
+	for (const key of ['zaapId', 'messageId', 'id']) assert.equal(json[key], answer[key], `output ${key} differs from the sandbox's answer`);
+	assert.ok(json.video && typeof json.video === 'object', 'output has no "video" facts');
+	return `zaapId=${String(json.zaapId)} messageId=${String(json.messageId)}`;
+}
+
+/** n8n logs a package it cannot load and carries on without it: make that the reported failure. */
+function assertPackageLoaded(output: string, packageName: string): void {
+	const lines = output.split('\n');
+	const index = lines.findIndex((line) => line.includes(`Failed to load package "${packageName}"`));
+	if (index !== -1) throw new Error(`n8n could not load the package: ${lines.slice(index, index + 2).join(' ').trim()}`);
+}
+
+interface ExecuteRun {
+	command: CommandResult;
+	/** What `n8n execute --rawOutput` printed as the run (undefined when it printed none). */
+	printed?: { data?: { resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }>> } }>> } } };
+	execution: StoredExecution;
+}
+
+async function execute(state: State, workflowFile: string, mode: BinaryMode): Promise<ExecuteRun> {
+	const workflowId = state.workflows.ids[workflowFile];
+	assert.ok(workflowId, `${workflowFile} was not imported`);
+	const before = await lastExecutionId(state.context);
+	state.sandbox.reset();
+	state.host.requests.length = 0;
+	const command = await n8nCommand(state.context, `execute-${workflowId}-${mode.short}`, ['execute', `--id=${workflowId}`, '--rawOutput'], mode.env);
+	assertPackageLoaded(command.stdout + command.stderr, state.packed.name);
+	if (command.stdout.includes('No active execution found')) {
+		const execution = await newExecutionOf(state.context, workflowId, before).catch(() => undefined);
+		throw new Error(`n8n rejected the workflow: ${JSON.stringify(execution?.data?.resultData?.error ?? tail(command.stdout, 5))}`);
+	}
+	const execution = await newExecutionOf(state.context, workflowId, before);
+	return { command, printed: parseExecuteOutput(command.stdout) as ExecuteRun['printed'], execution };
+}
+
+function printedNodeJson(run: ExecuteRun): Record<string, unknown> | undefined {
+	const runs = run.printed?.data?.resultData?.runData?.[NODE_NAME];
+	return runs?.[runs.length - 1]?.data?.main?.[0]?.[0]?.json;
+}
+
+function assertSucceeded(run: ExecuteRun): void {
+	if (run.command.code !== 0 || run.execution.status !== 'success') {
+		const error = run.execution.data?.resultData?.error;
+		throw new Error(
+			`n8n execute exited ${run.command.code}, stored status ${run.execution.status}: ${error ? String(error.message) : tail(run.command.stdout + run.command.stderr, 8)}`,
+		);
+	}
+}
+
+/** Checks that the binary data mode asked for is the one n8n used, from the stored file-reading node's output. */
+function binaryModeInEffect(execution: StoredExecution, nodeName: string, property: string): string {
+	const binary = firstOutputItem(execution, nodeName)?.binary?.[property];
+	assert.ok(binary, `${nodeName} stored no binary "${property}"`);
+	if (typeof binary.id === 'string') return `stored as ${binary.id.split(':')[0]} id`;
+	assert.ok(typeof binary.data === 'string' && binary.data.length > 1000, `${nodeName}'s binary has neither an id nor inline data`);
+	return 'stored inline as Base64';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+// ---------------------------------------------------------------------------------------------
+
+function packagePhase(state: () => State): Phase {
+	return {
+		name: 'package installed like a community package',
+		checks: [
+			{
+				title: 'npm pack, installed into <user folder>/.n8n/nodes',
+				run: async () => {
+					const { packed, context } = state();
+					const installed = join(context.userFolder, '.n8n', 'nodes', 'node_modules', packed.name);
+					for (const file of ['package.json', 'dist/nodes/ZApi/ZApi.node.js', 'dist/credentials/ZApiApi.credentials.js']) {
+						assert.ok(readFileSync(join(installed, file)).length > 0, `${file} missing in the installed package`);
+					}
+					const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
+					assert.equal(manifest.devDependencies, undefined);
+					return `${packed.name}@${packed.version} tarball ${packed.bytes} bytes, ${packed.files} files`;
+				},
+			},
+			{
+				title: 'credentials and workflows imported with the n8n CLI',
+				run: async () => {
+					const { context, workDir, workflows } = state();
+					const credentialsFile = join(workDir, 'credentials.json');
+					const result = await n8nCommandOrFail(context, 'import-credentials', ['import:credentials', `--input=${credentialsFile}`]);
+					assert.match(result.stdout, /Successfully imported 4 credentials/);
+					const imported = await n8nCommandOrFail(context, 'import-workflows', ['import:workflow', '--separate', `--input=${join(workDir, 'workflows')}`]);
+					assert.match(imported.stdout, new RegExp(`Successfully imported ${workflows.count} workflows`));
+					const notRun = workflows.notRun.length ? `; imported but not run here (no e2e check for them yet): ${workflows.notRun.join(', ')}` : '';
+					return `4 credentials, ${workflows.count} workflows (${Object.keys(workflows.ids).join(', ')})${notRun}`;
+				},
+			},
+		],
+	};
+}
+
+function executePhase(state: () => State, mode: BinaryMode): Phase {
+	const checks: CheckDefinition[] = [
+		{
+			title: `URL source (examples/send-video-status-from-url.json), ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'examples/send-video-status-from-url.json', mode);
+				assertSucceeded(run);
+				const request = onlySend(s.sandbox);
+				assert.equal(request.status, 200);
+				assert.deepEqual(request.video, { kind: 'url', url: s.videoUrl });
+				assert.equal(request.caption, 'Black Friday: 50% off today only');
+				const heads = s.host.requests.filter((hostRequest) => hostRequest.method === 'HEAD');
+				assert.equal(heads.length, 1, 'expected one HEAD size check on the video host');
+				assert.equal(heads[0].headers['client-token'], undefined, 'the Client-Token was sent to the video host');
+				const detail = assertNodeOutput(printedNodeJson(run), request);
+				assertNodeOutput(firstOutputItem(run.execution, NODE_NAME)?.json, request);
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `${detail}, sandbox got the link + caption, video host got 1 HEAD, execution ${run.execution.id} stored clean`;
+			},
+		},
+		{
+			title: `Binary source (examples/send-video-status-from-file.json), ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'examples/send-video-status-from-file.json', mode);
+				assertSucceeded(run);
+				const request = onlySend(s.sandbox);
+				const received = assertAcceptedDataUri(request, VIDEO);
+				assert.match(request.caption ?? '', /^New this week: \d\d\/\d\d$/);
+				const detail = assertNodeOutput(printedNodeJson(run), request);
+				const stored = binaryModeInEffect(run.execution, 'Read video file', 'data');
+				if (mode.short === 'filesystem') assert.match(stored, /filesystem/, 'filesystem mode did not store the file on disk');
+				else assert.equal(stored, 'stored inline as Base64', 'default mode did not keep the file inline');
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `${detail}, ${received}, caption "${request.caption}", read file ${stored}`;
+			},
+		},
+		{
+			title: `Base64 source (Read file -> Extract from File -> Z-API), ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'scripts/e2e/workflows/base64-source.json', mode);
+				assertSucceeded(run);
+				const request = onlySend(s.sandbox);
+				const received = assertAcceptedDataUri(request, VIDEO);
+				const detail = assertNodeOutput(printedNodeJson(run), request);
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `${detail}, ${received}`;
+			},
+		},
+		{
+			title: `URL source downloaded by n8n (URL Handling: Download), ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'scripts/e2e/workflows/url-download.json', mode);
+				assertSucceeded(run);
+				const request = onlySend(s.sandbox);
+				const received = assertAcceptedDataUri(request, VIDEO);
+				assert.equal(s.host.requests.filter((hostRequest) => hostRequest.method === 'GET').length, 1, 'expected one GET on the video host');
+				const detail = assertNodeOutput(printedNodeJson(run), request);
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `${detail}, ${received}`;
+			},
+		},
+		{
+			title: `wrong Client-Token fails with the node's message, ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'scripts/e2e/workflows/wrong-client-token.json', mode);
+				assert.notEqual(run.command.code, 0, 'n8n execute exited 0 for a failing workflow');
+				assert.equal(run.execution.status, 'error');
+				const request = onlySend(s.sandbox);
+				assert.equal(request.status, 403);
+				assert.equal(request.clientTokenHeader, SECRETS.wrongClientToken);
+				const expected = 'Z-API rejected the Client-Token (HTTP 403) [item 0]';
+				const stored = nodeError(run.execution, NODE_NAME);
+				assert.equal(stored?.message, expected, `stored node error: ${JSON.stringify(stored?.message)}`);
+				assert.equal(run.execution.data?.resultData?.error?.message, expected, 'the run error differs from the node error');
+				assert.ok(run.command.stdout.includes(expected) || run.command.stderr.includes(expected), 'n8n execute did not print the node\'s message');
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `exit ${run.command.code}, "${expected}", description "${String(stored?.description).slice(0, 60)}...", no token in execution ${run.execution.id} or CLI output`;
+			},
+		},
+		{
+			title: `wrong Instance Token fails with the node's message after one request, ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'scripts/e2e/workflows/wrong-instance-token.json', mode);
+				assert.notEqual(run.command.code, 0, 'n8n execute exited 0 for a failing workflow');
+				assert.equal(run.execution.status, 'error');
+				// Not re-sent: n8n re-sends requests that fail with 401, the node asks for the answer instead.
+				const request = onlySend(s.sandbox);
+				assert.equal(request.status, 401);
+				const expected = 'Z-API did not accept the instance ID and token (HTTP 401: Unauthorized: invalid instance token) [item 0]';
+				const stored = nodeError(run.execution, NODE_NAME);
+				assert.equal(stored?.message, expected, `stored node error: ${JSON.stringify(stored?.message)}`);
+				assert.ok(run.command.stdout.includes(expected) || run.command.stderr.includes(expected), "n8n execute did not print the node's message");
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `exit ${run.command.code}, "${expected}", 1 request to the sandbox, no token in execution ${run.execution.id} or CLI output`;
+			},
+		},
+		{
+			title: `oversize video (10 MiB + 1 byte) refused before sending, ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'scripts/e2e/workflows/oversize-binary.json', mode);
+				assert.notEqual(run.command.code, 0, 'n8n execute exited 0 for a failing workflow');
+				assert.equal(run.execution.status, 'error');
+				assert.equal(s.sandbox.requests.length, 0, `the sandbox got ${s.sandbox.requests.length} requests`);
+				const expected = 'Input Binary Field: The video is 10.0 MB (10,485,761 bytes); WhatsApp Status accepts at most 10.0 MB (10,485,760 bytes) [item 0]';
+				const stored = nodeError(run.execution, NODE_NAME);
+				assert.equal(stored?.message, expected, `stored node error: ${JSON.stringify(stored?.message)}`);
+				assert.ok(run.command.stdout.includes(expected) || run.command.stderr.includes(expected), 'n8n execute did not print the node\'s message');
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `exit ${run.command.code}, "${expected}", sandbox got nothing, read file ${binaryModeInEffect(run.execution, 'Read video file', 'data')}`;
+			},
+		},
+	];
+	return { name: `n8n execute, ${mode.label}`, checks };
+}
+
+const WEBHOOK_PATH = 'zapi-video-status';
+
+function serverPhase(state: () => State): Phase {
+	const credentialTest = async (data: Record<string, string>, id = '') => {
+		const { rest } = state();
+		return await rest!.data<{ status: string; message: string }>('POST', '/rest/credentials/test', {
+			credentials: { id, name: 'Z-API account', type: 'zApiApi', data },
+		});
+	};
+	const goodData = () => ({ ...credentialData(state().sandbox.baseUrl), clientToken: SECRETS.clientToken });
+	// n8n's httpRequestWithAuthentication re-sends a request that got 401 once (its credential-refresh
+	// path runs for every credential type), so a rejected Instance Token shows up as two GETs.
+	const badCredential = (title: string, change: Record<string, string>, expected: RegExp, status: number, requests = 1): CheckDefinition => ({
+		title: `credential test, ${title}`,
+		run: async () => {
+			const s = state();
+			s.sandbox.reset();
+			const result = await credentialTest({ ...goodData(), ...change });
+			assert.equal(result.status, 'Error', JSON.stringify(result));
+			assert.match(result.message, expected);
+			const statusChecks = s.sandbox.requests.filter((request) => request.method === 'GET' && request.endpoint === 'status' && request.status === status);
+			assert.equal(statusChecks.length, s.sandbox.requests.length, `unexpected requests: ${describeRequests(s.sandbox)}`);
+			assert.equal(statusChecks.length, requests, `expected ${requests} GET /status answered ${status}, got ${describeRequests(s.sandbox)}`);
+			return `"${result.message}" (sandbox answered ${status}${requests > 1 ? `, ${requests} GETs: n8n retries a 401 once` : ''})`;
+		},
+	});
+	const webhookUrl = () => `${state().server!.baseUrl}/webhook/${WEBHOOK_PATH}`;
+	const callWebhook = async (body: FormData | Record<string, unknown>) => {
+		const s = state();
+		const before = await lastExecutionId(s.context);
+		s.sandbox.reset();
+		s.host.requests.length = 0;
+		const response = await fetch(webhookUrl(), {
+			method: 'POST',
+			...(body instanceof FormData ? { body } : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+			signal: AbortSignal.timeout(120_000),
+		});
+		const text = await response.text();
+		let json: Record<string, unknown> = {};
+		try {
+			json = JSON.parse(text) as Record<string, unknown>;
+		} catch {
+			// asserted by the caller
+		}
+		// The answer is sent by the Respond to Webhook node; the execution is stored right after.
+		let execution: StoredExecution | undefined;
+		for (let attempt = 0; attempt < 40 && !execution; attempt++) {
+			execution = await newExecutionOf(s.context, s.workflows.ids['examples/webhook-video-status.json'], before).catch(() => undefined);
+			if (!execution || !execution.finished) {
+				execution = undefined;
+				await sleep(250);
+			}
+		}
+		assert.ok(execution, 'no finished execution was stored for the webhook call');
+		return { status: response.status, text, json, execution };
+	};
+	const upload = (data: Buffer, caption: string) => {
+		const form = new FormData();
+		form.append('caption', caption);
+		form.append('video', new Blob([data], { type: 'video/mp4' }), 'clip.mp4');
+		return form;
+	};
+
+	return {
+		name: 'n8n start on 127.0.0.1 (binary data mode not set: n8n 2.x uses filesystem)',
+		setup: async () => {
+			const s = state();
+			s.server = await timed('n8n start until ready', () => startN8nServer(s.context));
+			assertPackageLoaded(readFileSync(s.server.stdoutFile, 'utf8') + readFileSync(s.server.stderrFile, 'utf8'), s.packed.name);
+			info(`n8n ${s.context.install.n8nVersion} ready at ${s.server.baseUrl} in ${timings['n8n start until ready'].toFixed(1)} s`);
+			s.rest = new RestClient(s.server.baseUrl);
+			const owner = await setUpOwner(s.rest);
+			info(`owner created through POST /rest/owner/setup (role ${owner.role}) and logged in through POST /rest/login`);
+		},
+		checks: [
+			{
+				title: "n8n start loaded the package's node and credential types",
+				run: async () => {
+					const { rest } = state();
+					const nodes = await rest!.call<Array<{ name: string; displayName: string; version: number }>>('GET', '/types/nodes.json');
+					assert.equal(nodes.status, 200);
+					const node = nodes.body.find((type) => type.name === 'n8n-nodes-zapi-status.zApi');
+					assert.ok(node, 'n8n-nodes-zapi-status.zApi missing from /types/nodes.json');
+					assert.equal(node.displayName, 'Z-API');
+					const credentials = await rest!.call<Array<{ name: string; displayName: string; properties: Array<{ name: string }> }>>('GET', '/types/credentials.json');
+					const credential = credentials.body.find((type) => type.name === 'zApiApi');
+					assert.ok(credential, 'zApiApi missing from /types/credentials.json');
+					return `/types/nodes.json has ${node.name} "${node.displayName}" v${node.version}; /types/credentials.json has zApiApi "${credential.displayName}" (${credential.properties.map((property) => property.name).join(', ')})`;
+				},
+			},
+			{
+				title: 'credential test, good saved credential',
+				run: async () => {
+					const s = state();
+					s.sandbox.reset();
+					const result = await credentialTest(goodData(), CREDENTIAL_ID);
+					assert.deepEqual(result, { status: 'OK', message: 'Connection successful!' });
+					assert.equal(s.sandbox.requests.length, 1, 'expected one GET /status');
+					const [request] = s.sandbox.requests;
+					assert.equal(request.method, 'GET');
+					assert.equal(request.path, `/instances/${SECRETS.instanceId}/token/<token>/status`);
+					assert.equal(request.clientTokenHeader, SECRETS.clientToken);
+					return `"${result.message}", sandbox got GET ${request.path} with the Client-Token -> ${request.status}`;
+				},
+			},
+			badCredential('wrong Instance Token', { instanceToken: 'E2E-NOT-THE-TOKEN' }, /^Instance Token rejected/, 401, 2),
+			badCredential('wrong Client-Token', { clientToken: SECRETS.wrongClientToken }, /^Client-Token rejected/, 403),
+			badCredential('missing Client-Token', { clientToken: '' }, /^Client-Token missing/, 400),
+			badCredential('unknown Instance ID', { instanceId: 'E2E-NO-SUCH-INSTANCE' }, /^Instance not found/, 404),
+			{
+				title: 'webhook workflow (examples/webhook-video-status.json) published through the REST API',
+				run: async () => {
+					const s = state();
+					const id = s.workflows.ids['examples/webhook-video-status.json'];
+					const workflow = await s.rest!.data<{ versionId: string }>('GET', `/rest/workflows/${id}`);
+					const activated = await s.rest!.data<{ active: boolean; activeVersionId?: string }>('POST', `/rest/workflows/${id}/activate`, {
+						versionId: workflow.versionId,
+					});
+					assert.equal(activated.active, true, `activate answered ${JSON.stringify(activated).slice(0, 300)}`);
+					// A CORS preflight is answered 204 only for a registered webhook (404 otherwise) and runs nothing.
+					const start = Date.now();
+					let status = 0;
+					while (Date.now() - start < 30_000) {
+						const preflight = await fetch(webhookUrl(), {
+							method: 'OPTIONS',
+							headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'POST' },
+						});
+						status = preflight.status;
+						if (status === 204) break;
+						await sleep(200);
+					}
+					assert.equal(status, 204, `the production webhook was not registered (OPTIONS answered ${status})`);
+					return `POST /rest/workflows/${id}/activate -> active; OPTIONS ${webhookUrl()} -> 204 after ${Date.now() - start} ms`;
+				},
+			},
+			{
+				title: 'webhook (a): JSON body with a video link and a caption',
+				run: async () => {
+					const s = state();
+					const answer = await callWebhook({ videoUrl: s.videoUrl, caption: 'Sent by another app' });
+					assert.equal(answer.status, 200, answer.text);
+					const request = onlySend(s.sandbox);
+					assert.equal(request.status, 200);
+					assert.deepEqual(request.video, { kind: 'url', url: s.videoUrl });
+					assert.equal(request.caption, 'Sent by another app');
+					const sandboxAnswer = request.response as Record<string, unknown>;
+					assert.deepEqual(answer.json, { zaapId: sandboxAnswer.zaapId, messageId: sandboxAnswer.messageId });
+					assert.equal(answer.execution.status, 'success');
+					assert.equal(answer.execution.mode, 'webhook');
+					assertNodeOutput(firstOutputItem(answer.execution, NODE_NAME)?.json, request);
+					assertNoSecrets(answer.execution);
+					return `HTTP 200 ${answer.text}; sandbox got the link + caption; execution ${answer.execution.id} (mode webhook) stored clean`;
+				},
+			},
+			{
+				title: 'webhook (b): multipart/form-data upload of a video file',
+				run: async () => {
+					const s = state();
+					const answer = await callWebhook(upload(VIDEO, 'Uploaded by another app'));
+					assert.equal(answer.status, 200, answer.text);
+					const request = onlySend(s.sandbox);
+					const received = assertAcceptedDataUri(request, VIDEO);
+					assert.equal(request.caption, 'Uploaded by another app');
+					const sandboxAnswer = request.response as Record<string, unknown>;
+					assert.deepEqual(answer.json, { zaapId: sandboxAnswer.zaapId, messageId: sandboxAnswer.messageId });
+					assert.equal(answer.execution.status, 'success');
+					const stored = binaryModeInEffect(answer.execution, 'Webhook', 'video');
+					assert.match(stored, /filesystem/, "n8n 2.x's default binary mode should be filesystem");
+					assertNoSecrets(answer.execution);
+					return `HTTP 200 ${answer.text}; ${received} (exactly the uploaded bytes); upload ${stored}`;
+				},
+			},
+			{
+				title: "webhook (c): a link to a web page is answered 422 with the node's message",
+				run: async () => {
+					const s = state();
+					const pageUrl = s.host.add('page.html', Buffer.from('<html><body>not a video</body></html>'), { contentType: 'text/html; charset=utf-8' });
+					const answer = await callWebhook({ videoUrl: pageUrl, caption: 'x' });
+					assert.equal(answer.status, 422, answer.text);
+					assert.deepEqual(answer.json, { error: 'Video URL: The video URL points to text/html content, not a video [item 0]' });
+					assert.equal(s.sandbox.requests.length, 0, 'the sandbox got a request');
+					assertNoSecrets(answer.execution);
+					return `HTTP 422 ${answer.text}; sandbox got nothing; execution ${answer.execution.id} status ${answer.execution.status}`;
+				},
+			},
+			{
+				title: "webhook (d): an upload over 10 MB is answered 422 with the node's message",
+				run: async () => {
+					const s = state();
+					const answer = await callWebhook(upload(readFileSync(s.oversizeFile), 'too big'));
+					assert.equal(answer.status, 422, answer.text);
+					assert.deepEqual(answer.json, {
+						error: 'Input Binary Field: The video is 10.0 MB (10,485,761 bytes); WhatsApp Status accepts at most 10.0 MB (10,485,760 bytes) [item 0]',
+					});
+					assert.equal(s.sandbox.requests.length, 0, 'the sandbox got a request');
+					assertNoSecrets(answer.execution);
+					return `HTTP 422 ${answer.text}; sandbox got nothing`;
+				},
+			},
+		],
+	};
+}
+
+function editorPhase(state: () => State, browser: () => BrowserInstall | undefined): Phase {
+	const result = (key: Exclude<keyof EditorCheckResults, 'screenshots'>) => async () => {
+		const editor = state().editor;
+		assert.ok(editor, 'the editor check did not run');
+		const outcome = editor[key];
+		if (!outcome.ok) throw new Error(outcome.detail);
+		return outcome.detail;
+	};
+	return {
+		name: 'n8n editor in Chromium (playwright-core)',
+		setup: async () => {
+			const s = state();
+			const install = browser();
+			assert.ok(s.server && s.rest, 'n8n start is not running');
+			assert.ok(install, 'the browser was not provisioned');
+			s.sandbox.reset();
+			s.editor = await timed('editor check in Chromium', () =>
+				checkEditor({
+					baseUrl: s.server!.baseUrl,
+					login: { email: E2E_OWNER.email, password: E2E_OWNER.password },
+					browser: install,
+					screenshotsDir: s.screenshotsDir,
+					credential: { ...credentialData(s.sandbox.baseUrl), clientToken: SECRETS.clientToken },
+					credentialIdForScreenshot: CREDENTIAL_ID,
+				}),
+			);
+		},
+		checks: [
+			{ title: 'node creator: search "Z-API", add "Send Video Status"', run: result('nodeAdded') },
+			{ title: 'Video Source URL shows Video URL only', run: result('sourceUrl') },
+			{ title: 'Video Source Binary File shows Input Binary Field only', run: result('sourceBinary') },
+			{ title: 'Video Source Base64 shows Video (Base64) only', run: result('sourceBase64') },
+			{ title: 'credential form: four fields, both tokens masked', run: result('credentialForm') },
+			{
+				title: 'credential saved in the editor and tested by n8n against the sandbox',
+				run: async () => {
+					const detail = await result('credentialSaved')();
+					const { sandbox } = state();
+					const checks = sandbox.requests.filter((request) => request.endpoint === 'status');
+					assert.ok(checks.length >= 1, `the sandbox got no GET /status (${describeRequests(sandbox)})`);
+					assert.ok(checks.every((request) => request.status === 200 && request.clientTokenHeader === SECRETS.clientToken), describeRequests(sandbox));
+					return `${detail}; sandbox got ${checks.length} GET /status with the Client-Token -> 200`;
+				},
+			},
+		],
+	};
+}
+
+function credentialData(baseUrl: string) {
+	return { instanceId: SECRETS.instanceId, instanceToken: SECRETS.instanceToken, baseUrl };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+let stopping = false;
+const cleanups: Array<() => Promise<void>> = [];
+
+async function cleanUp(): Promise<void> {
+	while (cleanups.length > 0) {
+		const cleanup = cleanups.pop()!;
+		try {
+			await cleanup();
+		} catch (error) {
+			info(`cleanup: ${errorMessage(error)}`);
+		}
+	}
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => {
+		if (stopping) return;
+		stopping = true;
+		info(`${signal}: stopping n8n, the sandbox and the browser`);
+		void cleanUp().finally(() => {
+			killAllStartedSync();
+			process.exit(signal === 'SIGINT' ? 130 : 143);
+		});
+	});
+}
+process.on('exit', killAllStartedSync);
+
+async function main(): Promise<number> {
+	const started = Date.now();
+	info(`end-to-end tests inside the real n8n (${new Date().toISOString()})`);
+
+	const install: N8nInstall = await timed('provision n8n', provisionN8n);
+	info(`n8n ${install.n8nVersion} on Node ${install.nodeVersion} (${install.n8nBin}), provisioned in ${timings['provision n8n'].toFixed(1)} s`);
+	let browserInstall: BrowserInstall | undefined;
+	if (WITH_BROWSER) {
+		browserInstall = await timed('provision browser', provisionBrowser);
+		info(`Chromium ${browserInstall.chromiumPath}, playwright-core ${browserInstall.playwrightCoreDir}, provisioned in ${timings['provision browser'].toFixed(1)} s`);
+	}
+
+	const workDir = mkdtempSync(join(tmpdir(), 'zapi-e2e-'));
+	let keep = args.has('--keep');
+	cleanups.push(async () => {
+		// Kept for a look after failed checks (or --keep); an interrupted run leaves nothing behind.
+		if (args.has('--keep') || (keep && !stopping)) info(`kept ${workDir}`);
+		else rmSync(workDir, { recursive: true, force: true });
+	});
+	const userFolder = join(workDir, 'user');
+	const filesDir = join(workDir, 'files');
+	const logDir = join(workDir, 'logs');
+	for (const dir of [userFolder, filesDir, logDir, join(workDir, 'pack'), join(workDir, 'workflows')]) mkdirSync(dir, { recursive: true });
+	const screenshotsDir = args.has('--update-screenshots') ? join(REPO_ROOT, 'docs') : join(workDir, 'screenshots');
+	mkdirSync(screenshotsDir, { recursive: true });
+	info(`work folder ${workDir} (N8N_USER_FOLDER=${userFolder}, logs in ${logDir})`);
+
+	const packed = await timed('build and pack', () => buildAndPack(join(workDir, 'pack'), { build: !args.has('--skip-build') }));
+	info(`${args.has('--skip-build') ? 'packed' : 'built and packed'} ${packed.name}@${packed.version} in ${timings['build and pack'].toFixed(1)} s`);
+	const context: N8nContext = { install, userFolder, logDir, filesDir, encryptionKey: 'zapi-e2e-encryption-key-not-secret' };
+	await timed('install package', () => installCommunityPackage(userFolder, packed));
+
+	// The files the Read/Write Files node may read, and a video host for the URL source.
+	const videoFile = join(filesDir, 'promo.mp4');
+	copyFileSync(FIXTURE, videoFile);
+	const oversizeFile = join(filesDir, 'oversize.mp4');
+	const oversize = Buffer.alloc(LIMIT + 1);
+	VIDEO.copy(oversize);
+	writeFileSync(oversizeFile, oversize);
+
+	const sandbox = await startZApiSandbox({
+		instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }],
+		clientToken: SECRETS.clientToken,
+		keepVideoBytes: true,
+	});
+	cleanups.push(() => sandbox.close());
+	const host = await startVideoHost();
+	cleanups.push(() => host.close());
+	const videoUrl = host.add('promo.mp4', VIDEO);
+	info(`Z-API sandbox at ${sandbox.baseUrl} (Client-Token required), video host at ${host.baseUrl}`);
+
+	writeFileSync(
+		join(workDir, 'credentials.json'),
+		JSON.stringify([
+			{ id: CREDENTIAL_ID, name: 'Z-API account', type: 'zApiApi', data: { ...credentialData(sandbox.baseUrl), clientToken: SECRETS.clientToken } },
+			{
+				id: WRONG_CLIENT_TOKEN_CREDENTIAL_ID,
+				name: 'Z-API account (wrong Client-Token)',
+				type: 'zApiApi',
+				data: { ...credentialData(sandbox.baseUrl), clientToken: SECRETS.wrongClientToken },
+			},
+			{
+				id: WRONG_INSTANCE_TOKEN_CREDENTIAL_ID,
+				name: 'Z-API account (wrong Instance Token)',
+				type: 'zApiApi',
+				data: { ...credentialData(sandbox.baseUrl), instanceToken: SECRETS.wrongInstanceToken, clientToken: SECRETS.clientToken },
+			},
+			{ id: 'zapiNoClientToken', name: 'Z-API account (no Client-Token)', type: 'zApiApi', data: credentialData(sandbox.baseUrl) },
+		]),
+	);
+	const workflows = prepareWorkflows(join(workDir, 'workflows'), { videoFile, oversizeFile, videoUrl });
+
+	const state: State = { workDir, context, sandbox, host, packed, workflows, videoUrl, oversizeFile, screenshotsDir };
+	cleanups.push(async () => {
+		if (state.server) await state.server.stop();
+	});
+	const get = () => state;
+	const phases: Phase[] = [
+		packagePhase(get),
+		...BINARY_MODES.filter((mode) => selected(`execute-${mode.short}`)).map((mode) => executePhase(get, mode)),
+		...(selected('server') || WITH_BROWSER ? [serverPhase(get)] : []),
+		...(WITH_BROWSER ? [editorPhase(get, () => browserInstall)] : []),
+	];
+	const report = new Report(phases.reduce((sum, phase) => sum + phase.checks.length, 0));
+	for (const phase of phases) {
+		if (stopping) break;
+		await timed(phase.name, () => report.runPhase(phase));
+	}
+
+	if (state.server) {
+		await timed('n8n stop', () => state.server!.stop());
+		state.server = undefined;
+	}
+	if (report.failed.length > 0) keep = true;
+
+	info('---- summary');
+	info(`n8n ${install.n8nVersion}, Node ${install.nodeVersion} (n8n), Node ${process.version} (runner), package ${packed.name}@${packed.version}`);
+	for (const [label, seconds] of Object.entries(timings)) info(`timing: ${label} ${seconds.toFixed(1)} s`);
+	info(`timing: total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	if (state.editor) {
+		const kept = screenshotsDir.startsWith(workDir) ? (keep ? '' : ' (removed with the work folder; --update-screenshots writes them to docs/)') : '';
+		info(`screenshots: ${state.editor.screenshots.join(', ')}${kept}`);
+	}
+	const passed = report.results.length - report.failed.length;
+	info(`${passed}/${report.total} checks passed${report.failed.length ? `; FAILED: ${report.failed.map((result) => result.number).join(', ')} (logs kept in ${logDir})` : ''}`);
+	return report.failed.length === 0 && report.results.length === report.total ? 0 : 1;
+}
+
+main()
+	.then(async (code) => {
+		await cleanUp();
+		if (runningCount() > 0) info(`stopping ${runningCount()} leftover child process group(s)`);
+		killAllStartedSync();
+		process.exit(code);
+	})
+	.catch(async (error: unknown) => {
+		info(`ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+		await cleanUp();
+		killAllStartedSync();
+		process.exit(1);
+	});
