@@ -6,12 +6,13 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { constants } from 'node:os';
 
 const running = new Set<ChildProcess>();
 
 export interface Started {
 	child: ChildProcess;
-	/** Resolves with the exit code (or 128 + signal number style: -1 when killed by a signal). */
+	/** Resolves with the exit code; a process ended by a signal gets the shell's 128 + signal number (143 for SIGTERM). */
 	exited: Promise<number>;
 }
 
@@ -33,9 +34,9 @@ export function startProcess(command: string, args: string[], options: SpawnOpti
 			running.delete(child);
 			resolve(-1);
 		});
-		child.once('exit', (code) => {
+		child.once('exit', (code, signal) => {
 			running.delete(child);
-			resolve(code ?? -1);
+			resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1));
 		});
 	});
 	return { child, exited };
