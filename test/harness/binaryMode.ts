@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
+import { ENGINE_BINARY_MODES } from './engine';
+
 /**
  * The binary data modes a workflow can run in:
  * - default: n8n keeps the file as Base64 inside the item (n8n 1.x default, N8N_DEFAULT_BINARY_DATA_MODE=default);
@@ -15,7 +17,8 @@ import { Readable } from 'node:stream';
  */
 export type BinaryMode = 'default' | 'filesystem' | 'offloaded';
 
-export const BINARY_MODES: BinaryMode[] = ['default', 'filesystem', 'offloaded'];
+/** The modes the engine line of this run offers (see engine.ts). */
+export const BINARY_MODES: BinaryMode[] = ENGINE_BINARY_MODES;
 
 /** The "database" manager's role, played by memory: same interface, no path on disk. */
 class MemoryBinaryManager implements BinaryData.Manager {

@@ -104,6 +104,14 @@ describe('describeZApiFailure', () => {
 		expect(networkCodeOf(undefined)).toBeUndefined();
 	});
 
+	test("finds the code n8n 1.x keeps as httpCode when its NodeApiError drops the HTTP error's cause", () => {
+		// n8n-workflow 1.x: message replaced by n8n's generic text, `cause` reset to undefined, code in httpCode.
+		const wrapped = { message: 'The service refused the connection - perhaps it is offline', httpCode: 'ECONNREFUSED', cause: undefined };
+		expect(networkCodeOf(wrapped)).toBe('ECONNREFUSED');
+		expect(networkCodeOf({ httpCode: 'ECONNABORTED' })).toBe('ECONNABORTED');
+		expect(networkCodeOf({ httpCode: '503' })).toBeUndefined();
+	});
+
 	test('a 200 is an acceptance only with a message ID', () => {
 		expect(requireMessageId({ zaapId: 'Z', messageId: 'M' })).toBeUndefined();
 		expect(requireMessageId({ zaapId: 'Z' })?.outcome).toBe('unknown');

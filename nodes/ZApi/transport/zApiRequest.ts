@@ -176,12 +176,17 @@ export function describeZApiFailure(status: number, body: unknown, endpoint: str
 	};
 }
 
-/** The first error code (ECONNREFUSED, ETIMEDOUT, ...) found along an error's cause chain. */
+/**
+ * The first error code (ECONNREFUSED, ETIMEDOUT, ...) found along an error's cause chain. n8n 1.x
+ * drops the cause when it wraps the HTTP error in a NodeApiError, but keeps the code as httpCode.
+ */
 export function networkCodeOf(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+		const { code, httpCode } = current as { code?: unknown; httpCode?: unknown };
+		for (const candidate of [code, httpCode]) {
+			if (typeof candidate === 'string' && /^E[A-Z_]+$/.test(candidate)) return candidate;
+		}
 		current = (current as { cause?: unknown }).cause;
 	}
 	return undefined;
