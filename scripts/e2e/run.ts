@@ -216,14 +216,25 @@ function printedNodeJson(run: ExecuteRun): Record<string, unknown> | undefined {
 	return runs?.[runs.length - 1]?.data?.main?.[0]?.[0]?.json;
 }
 
-/** n8n execute ended by SIGTERM (seen rarely on a loaded machine, after the run was stored and printed). */
-const SIGTERM_EXIT = 143;
+/**
+ * Exit statuses of `n8n execute` ended by a signal while shutting down: n8n 2.41.1 now and then
+ * crashes with SIGSEGV (139) on its way out after a run it has already stored and printed as a
+ * success (seen about once in four full e2e runs, always after the run; likely the native
+ * expression sandbox, isolated-vm, being torn down). The run itself is still checked in full.
+ */
+const CRASH_ON_EXIT = new Map([
+	[139, 'SIGSEGV'],
+	[143, 'SIGTERM'],
+]);
+
+const crashesOnExit: string[] = [];
 
 function assertSucceeded(run: ExecuteRun): void {
-	const printedSuccess = run.printed?.data?.resultData?.error === undefined && run.printed?.data !== undefined;
-	const endedAfterSuccess = run.command.code === SIGTERM_EXIT && run.execution.status === 'success' && printedSuccess;
-	if (endedAfterSuccess) {
-		info(`note: n8n execute was ended by SIGTERM after storing and printing a successful execution ${run.execution.id}`);
+	const printedSuccess = run.printed?.data !== undefined && run.printed.data.resultData?.error === undefined;
+	const signal = CRASH_ON_EXIT.get(run.command.code);
+	if (signal && run.execution.status === 'success' && printedSuccess) {
+		crashesOnExit.push(`${signal} after execution ${run.execution.id}`);
+		info(`note: n8n execute crashed with ${signal} while exiting, after storing and printing successful execution ${run.execution.id}`);
 		return;
 	}
 	if (run.command.code !== 0 || run.execution.status !== 'success') {
@@ -792,6 +803,7 @@ async function main(): Promise<number> {
 		const kept = screenshotsDir.startsWith(workDir) ? (keep ? '' : ' (removed with the work folder; --update-screenshots writes them to docs/)') : '';
 		info(`screenshots: ${state.editor.screenshots.join(', ')}${kept}`);
 	}
+	info(`n8n execute crashes while exiting after a stored success: ${crashesOnExit.length ? crashesOnExit.join(', ') : 'none'}`);
 	const passed = report.results.length - report.failed.length;
 	info(`${passed}/${report.total} checks passed${report.failed.length ? `; FAILED: ${report.failed.map((result) => result.number).join(', ')} (logs kept in ${logDir})` : ''}`);
 	return report.failed.length === 0 && report.results.length === report.total ? 0 : 1;
