@@ -1,9 +1,10 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { MediaKind } from '../media/kinds';
 import { MediaError } from '../media/MediaError';
 import type { PreparedMedia } from '../media/source';
 import { downloadMedia, parseMediaUrl, probeGap, probeMediaUrl, readBase64Media, readBinaryMedia } from '../media/source';
+import { mediaJsonBody } from '../transport/jsonBody';
 import { toNodeError } from './errors';
 import { getTextParameter } from './parameters';
 
@@ -158,5 +159,19 @@ export function mediaParameterLabel(fields: MediaFields, source: string): string
 
 /** What Z-API takes in a media field: the link, or the file as a data URI. */
 export function mediaFieldValue(media: PreparedMedia): string {
-	return media.kind === 'link' ? media.url : `data:${media.mimeType};base64,${media.payload}`;
+	if (media.kind === 'link') return media.url;
+	return `data:${media.mimeType};base64,${media.payload ?? media.content?.toString('base64') ?? ''}`;
+}
+
+/**
+ * The request body for an operation that sends one media field: an object for a link, a finished
+ * JSON Buffer for a file (see transport/jsonBody.ts). Drops the media's own copy of the file once
+ * it is in the body, so only the body stays in memory while it is sent.
+ */
+export function mediaRequestBody(field: string, media: PreparedMedia, others: IDataObject = {}): IDataObject | Buffer {
+	if (media.kind === 'link') return { [field]: media.url, ...others };
+	const body = mediaJsonBody(field, media, others);
+	media.payload = undefined;
+	media.content = undefined;
+	return body;
 }

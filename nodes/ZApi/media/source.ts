@@ -7,15 +7,20 @@ import { MediaError } from './MediaError';
 import { normalizeMimeType, resolveMimeType } from './mimeType';
 import { SNIFF_BYTES } from './sniff';
 
-/** A file the node sends itself, as the Base64 payload of a data URI. */
+/**
+ * A file the node sends itself, as the Base64 payload of a data URI. It stays in the form its source
+ * had, `payload` (Base64 text: the Base64 field, n8n's inline binary mode) or `content` (bytes:
+ * stored binary data, downloads), until the request body is written (transport/jsonBody.ts): a 10 MB
+ * video is 13.3 MB of Base64, and every intermediate form would be one more copy of it.
+ */
 export interface InlineMedia {
 	kind: 'inline';
 	mimeType: string;
 	/** Size of the file itself (not of its Base64 text). */
 	bytes: number;
 	/** Clean, padded standard Base64. */
-	payload: string;
-	/** The decoded file, when the source had to decode it anyway (kept for inspection). */
+	payload?: string;
+	/** The file's bytes. */
 	content?: Buffer;
 }
 
@@ -70,13 +75,25 @@ export async function readBinaryMedia(
 	const binary = context.helpers.assertBinaryData(itemIndex, propertyName);
 	const declaredBytes = await declaredBinarySize(context, binary);
 	if (declaredBytes !== undefined && exceedsLimit(declaredBytes, kind.maxBytes)) throw oversize(declaredBytes, kind);
+	if (!binary.id && typeof binary.data === 'string' && binary.data !== '') {
+		// Inline binary mode: the item already holds the file as Base64 (n8n writes it with
+		// Buffer#toString), which is exactly the payload; only what sniffing and the MP4 inspection
+		// need is ever decoded.
+		const { payload, bytes } = parseBase64(binary.data);
+		if (bytes === 0) {
+			throw new MediaError('The binary file is empty (0 bytes)', `Check that the previous node produced the ${kind.noun} file.`);
+		}
+		if (exceedsLimit(bytes, kind.maxBytes)) throw oversize(bytes, kind);
+		const mimeType = resolveMimeType(binary.mimeType, decodeBase64Range(payload, 0, SNIFF_BYTES), kind);
+		return { kind: 'inline', mimeType, bytes, payload };
+	}
 	const content = await context.helpers.getBinaryDataBuffer(itemIndex, propertyName);
 	if (content.length === 0) {
 		throw new MediaError('The binary file is empty (0 bytes)', `Check that the previous node produced the ${kind.noun} file.`);
 	}
 	if (exceedsLimit(content.length, kind.maxBytes)) throw oversize(content.length, kind);
 	const mimeType = resolveMimeType(binary.mimeType, content.subarray(0, SNIFF_BYTES), kind);
-	return { kind: 'inline', mimeType, bytes: content.length, payload: content.toString('base64'), content };
+	return { kind: 'inline', mimeType, bytes: content.length, content };
 }
 
 /** Reads a file given as Base64 text (raw or a data URI) without decoding more than its first bytes. */
@@ -271,5 +288,5 @@ export async function downloadMedia(
 		throw new MediaError(`The ${kind.noun} host sent an empty file for ${describeUrl(url)}`, 'Check the link.');
 	}
 	const mimeType = resolveMimeType(headerValue(response.headers, 'content-type'), content.subarray(0, SNIFF_BYTES), kind);
-	return { kind: 'inline', mimeType, bytes: content.length, payload: content.toString('base64'), content };
+	return { kind: 'inline', mimeType, bytes: content.length, content };
 }

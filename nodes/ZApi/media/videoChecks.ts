@@ -43,6 +43,7 @@ export function inspectInlineMedia(media: PreparedMedia): Mp4Inspection | undefi
 	if (media.kind !== 'inline') return undefined;
 	if (media.content) return inspectMp4(media.content);
 	const { payload, bytes } = media;
+	if (payload === undefined) return undefined;
 	return inspectMp4(mp4Skeleton((offset, length) => decodeBase64Range(payload, offset, length), bytes));
 }
 

@@ -13,7 +13,8 @@ export interface ZApiCall {
 	method: IHttpRequestMethods;
 	/** Path after /instances/{id}/token/{token}/, e.g. "send-video-status". */
 	endpoint: string;
-	body?: IDataObject;
+	/** An object is sent as JSON by n8n; a Buffer must already be the JSON text and is sent as it is. */
+	body?: IDataObject | Buffer;
 	/** Milliseconds to wait for Z-API's answer. */
 	timeout: number;
 	/** Checks a 2xx answer; a failure returned here is raised like any other Z-API error. */
@@ -261,6 +262,9 @@ export async function zApiRequest(this: ZApiContext, itemIndex: number, call: ZA
 		method: call.method,
 		url: buildZApiUrl(credentials, call.endpoint),
 		body: call.body,
+		// A finished JSON body goes to the socket as it is (no JSON.stringify, no UTF-8 copy in axios);
+		// it is a Buffer, so a retry sends the same bytes again.
+		...(Buffer.isBuffer(call.body) ? { headers: { 'Content-Type': 'application/json' } } : {}),
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,

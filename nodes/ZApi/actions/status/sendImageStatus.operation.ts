@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { IMAGE } from '../../media/kinds';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaFieldValue, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { mediaRequestBody, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
@@ -31,8 +31,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const caption = readCaption(this, itemIndex);
 	const media = await readMediaInput(this, itemIndex, IMAGE_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 
-	const body: IDataObject = { image: mediaFieldValue(media) };
-	if (caption) body.caption = caption;
+	const body = mediaRequestBody('image', media, caption ? { caption } : {});
 	const response = await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
 		endpoint: 'send-image-status',

@@ -7,7 +7,7 @@ import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../medi
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import { toNodeError } from '../errors';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaFieldValue, mediaParameterLabel, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { mediaParameterLabel, mediaRequestBody, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
@@ -91,8 +91,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const media = await readMediaInput(this, itemIndex, VIDEO_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 	const facts = checkVideoOrFail.call(this, itemIndex, media, options);
 
-	const body: IDataObject = { video: mediaFieldValue(media) };
-	if (caption) body.caption = caption;
+	const body = mediaRequestBody('video', media, caption ? { caption } : {});
 
 	const response = await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
