@@ -23,15 +23,14 @@ import type {
 	IRunExecutionData,
 	IVersionedNodeType,
 	IWorkflowBase,
-	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 import { isNodeClassInstance, NodeHelpers, Workflow } from 'n8n-workflow';
 
 import type { BinaryMode } from '../../test/harness/binaryMode';
 import { useBinaryMode } from '../../test/harness/binaryMode';
-import { TestCredentialsHelper } from '../../test/harness/credentialsHelper';
-import { credentialTypes, PACKAGE_NODE_TYPE, TestNodeTypes } from '../../test/harness/nodeTypes';
+import { PACKAGE_NODE_TYPE, TestNodeTypes } from '../../test/harness/nodeTypes';
 import type { WorkflowJson } from '../../test/harness/runWorkflow';
+import { createAdditionalData } from '../../test/harness/runWorkflow';
 import { BenchItems } from './benchItems';
 import { MinimalPost } from './minimalPost';
 
@@ -180,32 +179,8 @@ export async function runBenchWorkflow(
 	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
 	hooks.addHandler('workflowExecuteAfter', (fullRunData) => resolveFinished(fullRunData));
 
-	const additionalData = {
-		credentialsHelper: new TestCredentialsHelper(credentialTypes, options.credentials),
-		hooks,
-		executionId,
-		currentNodeExecutionIndex: 0,
-		restApiUrl: 'http://127.0.0.1:5678/rest',
-		instanceBaseUrl: 'http://127.0.0.1:5678/',
-		formBaseUrl: 'http://127.0.0.1:5678/form',
-		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
-		formTestBaseUrl: 'http://127.0.0.1:5678/form-test',
-		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
-		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
-		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
-		mcpBaseUrl: 'http://127.0.0.1:5678/mcp',
-		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcp-test',
-		variables: {},
-		logAiEvent: () => {},
-		executeWorkflow: async () => {
-			throw new Error('bench: sub-workflows are not supported');
-		},
-		getRunExecutionData: async () => undefined,
-		getRuntimeCredential: async () => undefined,
-		startRunnerTask: async () => {
-			throw new Error('bench: task runners are not available');
-		},
-	} as unknown as IWorkflowExecuteAdditionalData;
+	// The same additional data as the test harness: a credentials helper and valid base URLs.
+	const additionalData = createAdditionalData(options.credentials, hooks, executionId);
 
 	const runExecutionData = {
 		version: 1,
