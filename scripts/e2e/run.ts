@@ -26,7 +26,7 @@ import { join } from 'node:path';
 
 import { startVideoHost, startZApiSandbox, type ReceivedRequest, type VideoHost, type ZApiSandbox } from '../../test/sandbox/zapiSandbox';
 import { checkEditor, type EditorCheckResults } from './lib/editor';
-import { firstOutputItem, lastExecutionId, newExecutionOf, nodeError, nodeRunText, storedText, type StoredExecution } from './lib/executions';
+import { firstOutputItem, lastExecutionId, newExecutionOf, nodeError, nodeRunText, readExecutions, storedText, type StoredExecution } from './lib/executions';
 import {
 	n8nCommand,
 	n8nCommandOrFail,
@@ -611,6 +611,66 @@ function serverPhase(state: () => State): Phase {
 					assert.equal(s.sandbox.requests.length, 0, 'the sandbox got a request');
 					assertNoSecrets(answer.execution);
 					return `HTTP 422 ${answer.text}; sandbox got nothing`;
+				},
+			},
+			{
+				title: 'Z-API Trigger (examples/status-delivery-results.json): statuses posted by another workflow report back, published and failed, and a reply arrives',
+				run: async () => {
+					const s = state();
+					const id = s.workflows.ids['examples/status-delivery-results.json'];
+					const workflow = await s.rest!.data<{ versionId: string; nodes: Array<{ type: string; webhookId?: string }> }>('GET', `/rest/workflows/${id}`);
+					const webhookId = workflow.nodes.find((node) => node.type === 'n8n-nodes-zapi-status.zApiTrigger')?.webhookId;
+					assert.ok(webhookId, 'the trigger node has no webhookId');
+					const activated = await s.rest!.data<{ active: boolean }>('POST', `/rest/workflows/${id}/activate`, { versionId: workflow.versionId });
+					assert.equal(activated.active, true);
+					// The trigger's production URL, as its node panel shows it; pasted into Z-API (here: the sandbox).
+					const triggerUrl = `${s.server!.baseUrl}/webhook/${webhookId}/zapi`;
+					const start = Date.now();
+					let status = 0;
+					while (Date.now() - start < 30_000) {
+						status = (await fetch(triggerUrl, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'POST' } })).status;
+						if (status === 204) break;
+						await sleep(200);
+					}
+					assert.equal(status, 204, `the trigger's webhook was not registered (OPTIONS answered ${status})`);
+
+					s.sandbox.reset();
+					s.sandbox.setWebhookUrl(SECRETS.instanceId, 'delivery', triggerUrl);
+					s.sandbox.setWebhookUrl(SECRETS.instanceId, 'received', triggerUrl);
+					s.sandbox.setDeliveryFailure((request) => (request.caption === 'this one fails' ? 'Message not send caused by invalid media url' : undefined));
+					const before = await lastExecutionId(s.context);
+					const sent: Array<Record<string, unknown>> = [];
+					for (const caption of ['this one is published', 'this one fails']) {
+						const response = await fetch(webhookUrl(), {
+							method: 'POST',
+							headers: { 'Content-Type': 'application/json' },
+							body: JSON.stringify({ videoUrl: s.videoUrl, caption }),
+						});
+						assert.equal(response.status, 200);
+						sent.push((await response.json()) as Record<string, unknown>);
+					}
+					await s.sandbox.flushWebhooks();
+					const replyStatus = await s.sandbox.sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', statusMessageId: String(sent[0].messageId), text: 'Love it' });
+					assert.equal(replyStatus, 200, 'the trigger did not answer the status reply with 200');
+					const callbacks = s.sandbox.webhookCalls.map((call) => call.status);
+					assert.deepEqual(callbacks, [200, 200, 200], `the trigger answered the callbacks ${JSON.stringify(callbacks)}`);
+
+					let runs: StoredExecution[] = [];
+					const waitStart = Date.now();
+					while (Date.now() - waitStart < 30_000) {
+						runs = (await readExecutions(s.context, before + 1)).filter((execution) => execution.workflowId === id && execution.finished);
+						if (runs.length >= 3) break;
+						await sleep(300);
+					}
+					assert.equal(runs.length, 3, `expected 3 trigger executions, found ${runs.length}`);
+					const published = runs.flatMap((run) => (firstOutputItem(run, 'Published') ? [firstOutputItem(run, 'Published')!.json] : []));
+					const other = runs.flatMap((run) => (firstOutputItem(run, 'Not published, or a reply') ? [String(firstOutputItem(run, 'Not published, or a reply')!.json.what)] : []));
+					assert.equal(published.length, 1, `published branch: ${JSON.stringify(published)}`);
+					assert.equal(published[0].zaapId, sent[0].zaapId);
+					assert.equal(published[0].messageId, sent[0].messageId);
+					assert.deepEqual(other.sort(), [`Reply from 5511987654321: Love it`, `Status ${String(sent[1].messageId)} was not published: Message not send caused by invalid media url`]);
+					for (const run of runs) assertNoSecrets(run);
+					return `trigger URL ${triggerUrl.replace(s.server!.baseUrl, '')}; 3 callbacks answered 200; executions ${runs.map((run) => run.id).join(', ')}: published zaapId=${String(published[0].zaapId)}, "${other.join('", "')}"`;
 				},
 			},
 		],

@@ -50,7 +50,12 @@ export interface Addresses {
 }
 
 /** Examples the e2e run executes (after adaptExample); any other example is imported but not run. */
-export const EXAMPLES_RUN = ['send-video-status-from-file.json', 'send-video-status-from-url.json', 'webhook-video-status.json'];
+export const EXAMPLES_RUN = [
+	'send-video-status-from-file.json',
+	'send-video-status-from-url.json',
+	'webhook-video-status.json',
+	'status-delivery-results.json',
+];
 
 /** Rewrites one shipped example; anything not listed here stays exactly as shipped. */
 function adaptExample(fileName: string, workflow: WorkflowFile, addresses: Addresses): WorkflowFile {
