@@ -462,7 +462,8 @@ function serverPhase(state: () => State): Phase {
 		let execution: StoredExecution | undefined;
 		for (let attempt = 0; attempt < 40 && !execution; attempt++) {
 			execution = await newExecutionOf(s.context, s.workflows.ids['examples/webhook-video-status.json'], before).catch(() => undefined);
-			if (!execution || !execution.finished) {
+			// A failed execution is stored with finished=false and status "error": both mean it is over.
+			if (!execution || !(execution.finished || ['error', 'crashed', 'canceled'].includes(execution.status))) {
 				execution = undefined;
 				await sleep(250);
 			}
@@ -596,7 +597,8 @@ function serverPhase(state: () => State): Phase {
 					assert.deepEqual(answer.json, { error: 'Video URL: The video URL points to text/html content, not a video [item 0]' });
 					assert.equal(s.sandbox.requests.length, 0, 'the sandbox got a request');
 					assertNoSecrets(answer.execution);
-					return `HTTP 422 ${answer.text}; sandbox got nothing; execution ${answer.execution.id} status ${answer.execution.status}`;
+					assert.equal(answer.execution.status, 'error', 'the execution was not marked as failed');
+					return `HTTP 422 ${answer.text}; sandbox got nothing; execution ${answer.execution.id} failed with the node's message`;
 				},
 			},
 			{

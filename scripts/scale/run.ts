@@ -343,6 +343,9 @@ function checkBad(evidence: BatchEvidence): string {
 			assert.equal(executions.length, 1, `${executions.length} stored executions`);
 			const stored = storedNodeMessage(executions[0]);
 			assert.equal(stored.message, expected, `stored message: ${JSON.stringify(stored.message)}`);
+			// The example answers the caller, then fails the execution with the same message (Stop and Error).
+			assert.equal(executions[0].status, 'error', `execution status ${executions[0].status}`);
+			assert.equal(executions[0].data?.resultData?.error?.message, expected, 'the failed execution does not carry the node\'s message');
 			places.add(stored.where);
 			statuses.set(executions[0].status, (statuses.get(executions[0].status) ?? 0) + 1);
 		} catch (error) {
@@ -354,7 +357,7 @@ function checkBad(evidence: BatchEvidence): string {
 	const statusText = [...statuses.entries()].map(([status, count]) => `${count} "${status}"`).join(', ');
 	return (
 		`${bad.length}/${bad.length} bad requests (${kinds}) answered 422 {error} with the node's own message, none reached the sandbox; ` +
-		`each stored execution carries that message (${[...places].join(', ')}); execution status ${statusText}`
+		`each stored execution carries that message (${[...places].join(', ')}) and failed with it; execution status ${statusText}`
 	);
 }
 
