@@ -157,12 +157,6 @@ export function mediaParameterLabel(fields: MediaFields, source: string): string
 	return labels[source];
 }
 
-/** What Z-API takes in a media field: the link, or the file as a data URI. */
-export function mediaFieldValue(media: PreparedMedia): string {
-	if (media.kind === 'link') return media.url;
-	return `data:${media.mimeType};base64,${media.payload ?? media.content?.toString('base64') ?? ''}`;
-}
-
 /**
  * The request body for an operation that sends one media field: an object for a link, a finished
  * JSON Buffer for a file (see transport/jsonBody.ts). Drops the media's own copy of the file once

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { STICKER } from '../../media/kinds';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaFieldValue, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { mediaRequestBody, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
@@ -33,7 +33,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	return await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
 		endpoint: 'reply-status-sticker',
-		body: { phone, sticker: mediaFieldValue(media), statusMessageId },
+		body: mediaRequestBody('sticker', media, { phone, statusMessageId }),
 		timeout,
 		retry,
 		validate: requireMessageId,
