@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { box, concat, latin1, u32, u64 } from './fixtures/boxes';
+
 import {
 	DEFAULT_MP4_INSPECTION_LIMITS,
 	inspectMp4WithStats,
@@ -43,26 +45,6 @@ function seededRandom(seed: number): { next: () => number; below: (limit: number
 
 // ---- Byte helpers ----
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.length;
-	}
-	return out;
-}
-const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (char) => char.charCodeAt(0));
-const u32 = (value: number): Uint8Array => Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
-const u64 = (value: bigint): Uint8Array => {
-	const out = new Uint8Array(8);
-	new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, value));
-	return out;
-};
-const box = (type: string, ...payload: Uint8Array[]): Uint8Array => {
-	const content = concat(...payload);
-	return concat(u32(8 + content.length), latin1(type), content);
-};
 const writeU32 = (bytes: Uint8Array, offset: number, value: number): void => bytes.set(u32(value), offset);
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts', 'udta', 'dinf', 'mvex']);

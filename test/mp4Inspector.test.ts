@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { box, concat, latin1, u16, u32, u64, u8, zeros } from './fixtures/boxes';
+
 import {
 	describeAudioCodec,
 	describeVideoCodec,
@@ -14,32 +16,6 @@ const readFixture = (name: string): Uint8Array => readFileSync(join(MEDIA, name)
 
 // ---- A tiny box builder: just enough ISO BMFF to describe trees by hand. ----
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.length;
-	}
-	return out;
-}
-
-const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (char) => char.charCodeAt(0));
-const zeros = (length: number): Uint8Array => new Uint8Array(length);
-const u8 = (value: number): Uint8Array => Uint8Array.of(value);
-const u16 = (value: number): Uint8Array => Uint8Array.of(value >>> 8, value & 0xff);
-const u32 = (value: number): Uint8Array => Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
-const u64 = (value: bigint): Uint8Array => {
-	const out = new Uint8Array(8);
-	new DataView(out.buffer).setBigUint64(0, value);
-	return out;
-};
-
-/** A box with a 32-bit size. */
-const box = (type: string, ...payload: Uint8Array[]): Uint8Array => {
-	const content = concat(...payload);
-	return concat(u32(8 + content.length), latin1(type), content);
-};
 /** A box with size 1 and a 64-bit largesize. */
 const largeBox = (type: string, ...payload: Uint8Array[]): Uint8Array => {
 	const content = concat(...payload);
