@@ -10,27 +10,17 @@
  * - the execution's binary files are deleted after each run, so repeated 200-file runs do not fill the disk.
  */
 import { Container } from '@n8n/di';
-import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { BinaryDataConfig, BinaryDataService } from 'n8n-core';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-	ICredentialDataDecryptedObject,
-	IExecuteFunctions,
-	INode,
-	INodeType,
-	IRun,
-	IRunExecutionData,
-	IVersionedNodeType,
-	IWorkflowBase,
-} from 'n8n-workflow';
-import { isNodeClassInstance, NodeHelpers, Workflow } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeType, IRun, IVersionedNodeType } from 'n8n-workflow';
+import { isNodeClassInstance, NodeHelpers } from 'n8n-workflow';
 
 import type { BinaryMode } from '../../test/harness/binaryMode';
-import { useBinaryMode } from '../../test/harness/binaryMode';
 import { PACKAGE_NODE_TYPE, TestNodeTypes } from '../../test/harness/nodeTypes';
-import type { WorkflowJson } from '../../test/harness/runWorkflow';
-import { createAdditionalData } from '../../test/harness/runWorkflow';
+import type { WorkflowJson, WorkflowRun } from '../../test/harness/runWorkflow';
+import { runWorkflow } from '../../test/harness/runWorkflow';
 import { BenchItems } from './benchItems';
 import { MinimalPost } from './minimalPost';
 
@@ -127,92 +117,45 @@ export interface BenchRun {
 	outputLength(nodeName: string): number;
 }
 
-function startNodeOf(workflow: Workflow, nodes: INode[]): INode {
-	const start = nodes.find((node) => workflow.getParentNodes(node.name).length === 0 && /trigger/i.test(node.type));
-	if (!start) throw new Error('bench: the workflow has no trigger');
-	return start;
-}
-
 export async function runBenchWorkflow(
 	json: WorkflowJson,
 	options: { binaryMode: BinaryMode; credentials: Record<string, ICredentialDataDecryptedObject>; hooks: RunHooks },
 ): Promise<BenchRun> {
-	await useBinaryMode(options.binaryMode);
-	const workflow = new Workflow({
-		id: json.id ?? 'bench-workflow',
-		name: json.name ?? 'Bench workflow',
-		nodes: json.nodes,
-		connections: json.connections,
-		nodeTypes,
-		settings: json.settings ?? { executionOrder: 'v1' },
-		active: false,
-	});
-	const executionId = `bench-${process.pid}-${++executionCounter}`;
-	const mode = 'manual';
-	const hooks = new ExecutionLifecycleHooks(mode, executionId, {
-		id: workflow.id,
-		name: workflow.name ?? 'Bench workflow',
-		active: false,
-		isArchived: false,
-		nodes: json.nodes,
-		connections: json.connections,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		activeVersionId: null,
-	} as unknown as IWorkflowBase);
 	const { measured } = options.hooks;
 	const first = measured[0];
 	const last = measured[measured.length - 1];
-	hooks.addHandler('nodeExecuteBefore', async (nodeName) => {
-		if (nodeName === first) {
-			itemHook = options.hooks.onItem;
-			await options.hooks.onWindowStart();
-		}
-	});
-	hooks.addHandler('nodeExecuteAfter', async (nodeName) => {
-		if (nodeName === last) {
-			await options.hooks.onWindowEnd();
-			itemHook = undefined;
-		}
-	});
-	let resolveFinished!: (run: IRun) => void;
-	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
-	hooks.addHandler('workflowExecuteAfter', (fullRunData) => resolveFinished(fullRunData));
-
-	// The same additional data as the test harness: a credentials helper and valid base URLs.
-	const additionalData = createAdditionalData(options.credentials, hooks, executionId);
-
-	const runExecutionData = {
-		version: 1,
-		startData: {},
-		resultData: { runData: {} },
-		executionData: {
-			contextData: {},
-			metadata: {},
-			nodeExecutionStack: [{ node: startNodeOf(workflow, json.nodes), data: { main: [[{ json: {} }]] }, source: null }],
-			waitingExecution: {},
-			waitingExecutionSource: {},
-		},
-	} as unknown as IRunExecutionData;
-
+	let result: WorkflowRun;
 	try {
-		await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+		// The test harness's run, with hooks that time only the measured nodes.
+		result = await runWorkflow(json, {
+			binaryMode: options.binaryMode,
+			credentials: options.credentials,
+			nodeTypes,
+			executionId: `bench-${process.pid}-${++executionCounter}`,
+			prepareHooks: (hooks) => {
+				hooks.addHandler('nodeExecuteBefore', async (nodeName) => {
+					if (nodeName === first) {
+						itemHook = options.hooks.onItem;
+						await options.hooks.onWindowStart();
+					}
+				});
+				hooks.addHandler('nodeExecuteAfter', async (nodeName) => {
+					if (nodeName === last) {
+						await options.hooks.onWindowEnd();
+						itemHook = undefined;
+					}
+				});
+			},
+		});
 	} finally {
 		itemHook = undefined;
 	}
-	const run = await finished;
 	if (options.binaryMode !== 'default') {
 		await Container.get(BinaryDataService)
-			.deleteMany([{ type: 'execution', workflowId: workflow.id, executionId }])
+			.deleteMany([{ type: 'execution', workflowId: result.workflowId, executionId: result.executionId }])
 			.catch(() => undefined);
 	}
-	return {
-		run,
-		outputLength(nodeName) {
-			const runs = run.data.resultData.runData[nodeName];
-			return runs?.[runs.length - 1]?.data?.main?.[0]?.length ?? 0;
-		},
-	};
+	return { run: result.run, outputLength: (nodeName) => result.output(nodeName).length };
 }
 
 export { PACKAGE_NODE_TYPE };

@@ -4,6 +4,7 @@ import type {
 	IConnections,
 	INode,
 	INodeExecutionData,
+	INodeTypes,
 	IRun,
 	IRunExecutionData,
 	IWorkflowBase,
@@ -31,10 +32,18 @@ export interface RunOptions {
 	mode?: WorkflowExecuteMode;
 	/** What the start node receives (a trigger passes it on, as when its webhook fired); default one empty item. */
 	startItems?: INodeExecutionData[];
+	/** Node types to run with (default: ours, the test nodes and n8n's own). */
+	nodeTypes?: INodeTypes;
+	executionId?: string;
+	/** Adds handlers to the run's lifecycle hooks before it starts (the benchmark times nodes this way). */
+	prepareHooks?: (hooks: ExecutionLifecycleHooks) => void;
 }
 
 export interface WorkflowRun {
 	run: IRun;
+	/** Where n8n stored the run's binary data: the workflow id and execution id. */
+	workflowId: string;
+	executionId: string;
 	status: IRun['status'];
 	/** The error that stopped the run, if one did. */
 	error: IRun['data']['resultData']['error'];
@@ -101,12 +110,12 @@ export async function runWorkflow(json: WorkflowJson, options: RunOptions = {}):
 		name: json.name ?? 'Test workflow',
 		nodes: json.nodes,
 		connections: json.connections,
-		nodeTypes,
+		nodeTypes: options.nodeTypes ?? nodeTypes,
 		settings: json.settings ?? { executionOrder: 'v1' },
 		active: false,
 	});
 
-	const executionId = String(++executionCounter);
+	const executionId = options.executionId ?? String(++executionCounter);
 	const hooks = new ExecutionLifecycleHooks(mode, executionId, {
 		id: workflow.id,
 		name: workflow.name ?? 'Test workflow',
@@ -121,6 +130,7 @@ export async function runWorkflow(json: WorkflowJson, options: RunOptions = {}):
 	let resolveFinished!: (run: IRun) => void;
 	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
 	hooks.addHandler('workflowExecuteAfter', (fullRunData) => resolveFinished(fullRunData));
+	options.prepareHooks?.(hooks);
 
 	const additionalData = createAdditionalData(options.credentials ?? {}, hooks, executionId);
 
@@ -142,6 +152,8 @@ export async function runWorkflow(json: WorkflowJson, options: RunOptions = {}):
 
 	return {
 		run,
+		workflowId: workflow.id,
+		executionId,
 		status: run.status,
 		error: run.data.resultData.error,
 		output(nodeName: string): INodeExecutionData[] {
