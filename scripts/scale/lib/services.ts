@@ -6,8 +6,8 @@
  * scripts/e2e/lib/processes.ts, so the e2e stage's cleanup rules apply to them too.
  *
  * PostgreSQL refuses to run as root: as root, the server's binaries run as the `postgres` system
- * user (scripts/scale/provision-services.sh makes sure it exists) through `setpriv`, which execs in place (no extra parent
- * process), and the cluster folder is chowned to it.
+ * user (scripts/scale/provision-services.sh makes sure it exists) through `setpriv`, which execs
+ * in place (no extra parent process), and the cluster folder is chowned to it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -101,8 +101,7 @@ async function dumpDatabase(
 	copy: (sql: string) => ReturnType<typeof spawn>,
 ): Promise<void> {
 	const out = createWriteStream(file);
-	const opened = new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
-	await opened;
+	await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
 	try {
 		for (const table of tables) {
 			await write(out, `COPY ${table.name} (${table.columns}) FROM stdin;\n`);
