@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Makes sure Debian's PostgreSQL and Redis binaries are on this machine for the scale stage
-# (scripts/scale/run.ts). Installs `postgresql` and `redis-server` with apt-get only when they are
-# missing, without letting the packages start their system services: while apt-get runs, a
-# temporary /usr/sbin/policy-rc.d (exit 101, Debian's standard "do not start services" hook) is in
-# place, unless the machine already has one. The stage itself runs private instances on loopback
-# in temporary folders; nothing here starts a server.
+# Makes sure the scale stage (scripts/scale/run.ts) has its services' binaries:
+# - the PostgreSQL server, a version n8n supports (17), from the npm registry through
+#   scripts/scale/provision-postgres.sh (cached outside the repository);
+# - Debian's PostgreSQL client tools (`postgresql-client`: psql, pg_isready) and `redis-server`,
+#   installed with apt-get only when missing, without letting the packages start their system
+#   services: while apt-get runs, a temporary /usr/sbin/policy-rc.d (exit 101, Debian's standard
+#   "do not start services" hook) is in place, unless the machine already has one;
+# - as root, the `postgres` system user the server runs as (PostgreSQL refuses to run as root);
+#   Debian's server package would create it, the client package does not.
+# The stage itself runs private instances on loopback in temporary folders; nothing here starts a server.
 #
 # Prints on stdout, shell-evaluable (progress and timings go to stderr):
-#   SCALE_PG_BIN_DIR=<dir with initdb, postgres, pg_ctl, psql, pg_dump>   SCALE_PG_VERSION=<major>
+#   SCALE_PG_SERVER_BIN_DIR=<dir with initdb, postgres>   SCALE_PG_VERSION=<server x.y>
+#   SCALE_PG_CLIENT_BIN_DIR=<dir with psql, pg_isready>   SCALE_PG_CLIENT_VERSION=<client x.y>
 #   SCALE_REDIS_SERVER=<redis-server binary>   SCALE_REDIS_VERSION=<version>
 # Usage:  eval "$(bash scripts/scale/provision-services.sh)"
 set -euo pipefail
@@ -21,17 +26,13 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 T_START=$(now)
-PREFERRED_PG=15 # Debian 12's PostgreSQL
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-find_pg_bin_dir() {
+# Debian's client tools of any major version, newest first (Debian 12: 15).
+find_pg_client_dir() {
 	local dir
-	if [[ -x "/usr/lib/postgresql/$PREFERRED_PG/bin/initdb" ]]; then
-		echo "/usr/lib/postgresql/$PREFERRED_PG/bin"
-		return 0
-	fi
-	# Any other Debian-packaged major version, newest first.
 	for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -rn); do
-		[[ -x "$dir/initdb" && -x "$dir/postgres" && -x "$dir/pg_dump" && -x "$dir/psql" ]] && {
+		[[ -x "$dir/psql" && -x "$dir/pg_isready" ]] && {
 			echo "$dir"
 			return 0
 		}
@@ -42,7 +43,7 @@ find_pg_bin_dir() {
 find_redis() { command -v redis-server 2>/dev/null || { [[ -x /usr/bin/redis-server ]] && echo /usr/bin/redis-server; }; }
 
 missing=()
-find_pg_bin_dir >/dev/null || missing+=(postgresql)
+find_pg_client_dir >/dev/null || missing+=(postgresql-client)
 find_redis >/dev/null || missing+=(redis-server)
 
 if ((${#missing[@]} > 0)); then
@@ -90,16 +91,29 @@ if ((${#missing[@]} > 0)); then
 	trap - EXIT
 fi
 
-PG_BIN_DIR=$(find_pg_bin_dir) || die "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin after the install"
+PG_CLIENT_DIR=$(find_pg_client_dir) || die "psql and pg_isready not found under /usr/lib/postgresql/*/bin after the install"
 REDIS_SERVER=$(find_redis) || die "redis-server not found after the install"
-PG_VERSION=$("$PG_BIN_DIR/postgres" --version | sed -n 's/^postgres (PostgreSQL) \([0-9][0-9.]*\).*/\1/p')
-[[ -n "$PG_VERSION" ]] || die "could not read the version of $PG_BIN_DIR/postgres"
+PG_CLIENT_VERSION=$("$PG_CLIENT_DIR/psql" --version | sed -n 's/^psql (PostgreSQL) \([0-9][0-9.]*\).*/\1/p')
+[[ -n "$PG_CLIENT_VERSION" ]] || die "could not read the version of $PG_CLIENT_DIR/psql"
 REDIS_VERSION=$("$REDIS_SERVER" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
 [[ -n "$REDIS_VERSION" ]] || die "could not read the version of $REDIS_SERVER"
-log "PostgreSQL $PG_VERSION in $PG_BIN_DIR, Redis $REDIS_VERSION at $REDIS_SERVER"
+
+if [[ $(id -u) -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
+	useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin postgres ||
+		die "could not create the postgres system user"
+	log "created the postgres system user (the server refuses to run as root)"
+fi
+
+server=$(bash "$SCRIPT_DIR/provision-postgres.sh") || die "scripts/scale/provision-postgres.sh failed"
+eval "$server"
+[[ -x "${SCALE_PG_SERVER_BIN_DIR:-}/postgres" ]] || die "provision-postgres.sh did not name a server folder"
+
+log "PostgreSQL server $SCALE_PG_SERVER_VERSION in $SCALE_PG_SERVER_BIN_DIR, client tools $PG_CLIENT_VERSION in $PG_CLIENT_DIR, Redis $REDIS_VERSION at $REDIS_SERVER"
 log "timing: total $(elapsed "$T_START") s"
 
-printf 'SCALE_PG_BIN_DIR=%q\n' "$PG_BIN_DIR"
-printf 'SCALE_PG_VERSION=%q\n' "${PG_VERSION%%.*}"
+printf 'SCALE_PG_SERVER_BIN_DIR=%q\n' "$SCALE_PG_SERVER_BIN_DIR"
+printf 'SCALE_PG_VERSION=%q\n' "$SCALE_PG_SERVER_VERSION"
+printf 'SCALE_PG_CLIENT_BIN_DIR=%q\n' "$PG_CLIENT_DIR"
+printf 'SCALE_PG_CLIENT_VERSION=%q\n' "$PG_CLIENT_VERSION"
 printf 'SCALE_REDIS_SERVER=%q\n' "$REDIS_SERVER"
 printf 'SCALE_REDIS_VERSION=%q\n' "$REDIS_VERSION"

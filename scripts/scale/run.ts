@@ -1,8 +1,9 @@
 /**
  * Scale stage (npm run test:scale): the package inside n8n's own distributed engine.
  *
- * 1. Provisions n8n 2.41.1 + Node 24 (scripts/e2e/provision-n8n.sh, the e2e stage's cache) and
- *    Debian's PostgreSQL and Redis (scripts/scale/provision-services.sh: apt-get only when missing).
+ * 1. Provisions n8n 2.41.1 + Node 24 (scripts/e2e/provision-n8n.sh, the e2e stage's cache),
+ *    PostgreSQL 17 from the npm registry (scripts/scale/provision-postgres.sh, cached beside it),
+ *    Debian's PostgreSQL client tools and Redis (scripts/scale/provision-services.sh: apt-get only when missing).
  * 2. Starts, on 127.0.0.1 and in temporary folders: a private Postgres cluster, Redis, `n8n start`
  *    in queue mode (EXECUTIONS_MODE=queue, DB_TYPE=postgresdb) and two `n8n worker` processes, each
  *    with its own user folder holding the packed package installed like a community package, all
@@ -11,14 +12,15 @@
  *    200 with two workers (asserted), 32 while worker-2 gets SIGTERM (drain, asserted), the batch-1
  *    mix with one worker (figures), then 64 while a new worker-2 gets SIGKILL (fault run, reported;
  *    only "no status twice, no execution re-run" is asserted).
- * 4. Scans a pg_dump of the whole database for tokens and video payloads.
+ * 4. Checks that n8n accepts the database version (no "Postgres N is not supported" warning), and
+ *    scans a dump of every table of the database for tokens and video payloads.
  *
  * Flags: --skip-build (pack the current dist/), --keep (keep the work folder and its logs).
  * Exit code 0 only when every check passed. Everything started is stopped and removed at the end,
  * on failure and on SIGINT/SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -98,7 +100,10 @@ interface State {
 	workerContexts: N8nContext[];
 	queueEnv: Record<string, string>;
 	main: N8nServer;
+	/** The workers running now. */
 	workers: Worker[];
+	/** Every worker started, running or not (their logs say which execution ran where). */
+	allWorkers: Worker[];
 	webhookUrl: string;
 	workflowId: string;
 }
@@ -615,21 +620,25 @@ function describeFault(state: State, evidence: BatchEvidence, kill: Interruption
 }
 
 // ---------------------------------------------------------------------------------------------
-// Main
+// The stage's steps, in the order main() runs them
 // ---------------------------------------------------------------------------------------------
 
-const CHECK_TITLES = 15;
+const CHECK_TITLES = 16;
 
-async function main(): Promise<number> {
-	const started = Date.now();
-	const checks = new Checks(CHECK_TITLES);
-	info(`scale stage: the package inside n8n queue mode (main + 2 workers, Postgres, Redis) (${new Date().toISOString()})`);
-
-	step('provision n8n (the e2e stage\'s cache) and Debian\'s PostgreSQL and Redis');
+/** The other stages' caches and the services' binaries. */
+async function provision(): Promise<{ install: N8nInstall; services: ServiceBinaries }> {
+	step("provision n8n (the e2e stage's cache), PostgreSQL 17 (npm registry) and Debian's PostgreSQL client and Redis");
 	const install = await timed('provision n8n', provisionN8n);
 	const services = await timed('provision PostgreSQL and Redis', () => provisionServices(join(__dirname, 'provision-services.sh')));
-	info(`n8n ${install.n8nVersion} on Node ${install.nodeVersion}; PostgreSQL ${services.pgVersion} (${services.pgBinDir}); Redis ${services.redisVersion} (${services.redisServer})`);
+	info(
+		`n8n ${install.n8nVersion} on Node ${install.nodeVersion}; PostgreSQL ${services.pgVersion} (${services.pgServerBinDir}), ` +
+			`its client tools ${services.pgClientVersion} (${services.pgClientBinDir}); Redis ${services.redisVersion} (${services.redisServer})`,
+	);
+	return { install, services };
+}
 
+/** A temporary folder for logs, files and the packed package; removed at the end unless --keep. */
+function createWorkFolder(): string {
 	const workDir = mkdtempSync(join(tmpdir(), 'zapi-scale-'));
 	const keep = args.has('--keep');
 	cleanups.push({
@@ -639,42 +648,57 @@ async function main(): Promise<number> {
 			else rmSync(workDir, { recursive: true, force: true });
 		},
 	});
-	const logDir = join(workDir, 'logs');
-	const filesDir = join(workDir, 'files');
-	for (const dir of [logDir, filesDir, join(workDir, 'pack')]) mkdirSync(dir, { recursive: true });
-	info(`work folder ${workDir} (logs in ${logDir})`);
+	for (const dir of ['logs', 'files', 'pack']) mkdirSync(join(workDir, dir), { recursive: true });
+	info(`work folder ${workDir} (logs in ${join(workDir, 'logs')})`);
+	return workDir;
+}
 
+async function packPackage(workDir: string): Promise<PackedPackage> {
 	step('build and pack the package');
 	const packed = await timed('build and pack', () => buildAndPack(join(workDir, 'pack'), { build: !args.has('--skip-build') }));
 	info(`${packed.name}@${packed.version}: ${packed.bytes} bytes, ${packed.files} files`);
+	return packed;
+}
 
+async function startPostgresAndRedis(services: ServiceBinaries, logDir: string): Promise<{ postgres: Postgres; redis: Redis }> {
 	step('start PostgreSQL and Redis on 127.0.0.1');
 	const postgres = await timed('start Postgres', () => startPostgres(services, logDir));
 	cleanups.push({ label: 'Postgres', run: () => postgres.stop() });
 	const redis = await timed('start Redis', () => startRedis(services, logDir));
 	cleanups.push({ label: 'Redis', run: () => redis.stop() });
 	info(`Postgres on 127.0.0.1:${postgres.port} (cluster ${postgres.root}, database n8n), Redis on 127.0.0.1:${redis.port} (no persistence)`);
+	return { postgres, redis };
+}
 
+/** One user folder each for main and the two workers, the packed package installed into each, one encryption key. */
+async function installPackage(install: N8nInstall, workDir: string, packed: PackedPackage): Promise<{ main: N8nContext; workers: N8nContext[] }> {
 	step('install the package into the user folder of the main instance and of each worker');
 	const encryptionKey = `zapi-scale-${Math.random().toString(36).slice(2)}`;
 	const contextFor = (name: string): N8nContext => {
 		const userFolder = join(workDir, name);
 		mkdirSync(userFolder, { recursive: true });
-		return { install, userFolder, logDir, filesDir, encryptionKey };
+		return { install, userFolder, logDir: join(workDir, 'logs'), filesDir: join(workDir, 'files'), encryptionKey };
 	};
-	const mainContext = contextFor('main');
-	const workerContexts = [contextFor('worker-1'), contextFor('worker-2')];
-	await timed('install package x3', () => Promise.all([mainContext, ...workerContexts].map((context) => installCommunityPackage(context.userFolder, packed))));
-	info(`installed into ${[mainContext, ...workerContexts].map((context) => `${context.userFolder}/.n8n/nodes`).join(', ')}; one N8N_ENCRYPTION_KEY for all`);
+	const main = contextFor('main');
+	const workers = [contextFor('worker-1'), contextFor('worker-2')];
+	await timed('install package x3', () => Promise.all([main, ...workers].map((context) => installCommunityPackage(context.userFolder, packed))));
+	info(`installed into ${[main, ...workers].map((context) => `${context.userFolder}/.n8n/nodes`).join(', ')}; one N8N_ENCRYPTION_KEY for all`);
+	return { main, workers };
+}
 
+/** The Z-API sandbox and the video host, in this process. */
+async function startSandboxAndVideoHost(): Promise<{ sandbox: ZApiSandbox; host: VideoHost }> {
 	const sandbox = await startZApiSandbox({ instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }], clientToken: SECRETS.clientToken });
 	cleanups.push({ label: 'sandbox', run: () => sandbox.close() });
 	const host = await startVideoHost();
 	cleanups.push({ label: 'video host', run: () => host.close() });
 	info(`Z-API sandbox at ${sandbox.baseUrl} (Client-Token required), video host at ${host.baseUrl}`);
+	return { sandbox, host };
+}
 
+/** The n8n CLI writes both into Postgres (running its migrations first); returns the workflow's id. */
+async function importCredentialAndWorkflow(context: N8nContext, queueEnv: Record<string, string>, sandbox: ZApiSandbox, workDir: string): Promise<string> {
 	step('import the credential and examples/webhook-video-status.json with the n8n CLI (into Postgres)');
-	const queueEnv = queueModeEnv(postgres, redis);
 	const credentialsFile = join(workDir, 'credentials.json');
 	writeFileSync(
 		credentialsFile,
@@ -691,18 +715,26 @@ async function main(): Promise<number> {
 	const workflowFile = join(workDir, 'workflow.json');
 	writeFileSync(workflowFile, JSON.stringify(workflow));
 	await timed('import (runs the Postgres migrations)', async () => {
-		await n8nCommandOrFail(mainContext, 'import-credentials', ['import:credentials', `--input=${credentialsFile}`], queueEnv);
-		await n8nCommandOrFail(mainContext, 'import-workflow', ['import:workflow', `--input=${workflowFile}`], queueEnv);
+		await n8nCommandOrFail(context, 'import-credentials', ['import:credentials', `--input=${credentialsFile}`], queueEnv);
+		await n8nCommandOrFail(context, 'import-workflow', ['import:workflow', `--input=${workflowFile}`], queueEnv);
 	});
 	rmSync(credentialsFile);
 	info(`credential ${CREDENTIAL_ID} and workflow ${workflow.id} imported`);
+	return workflow.id;
+}
 
+type Installation = Omit<State, 'main' | 'workers' | 'allWorkers' | 'webhookUrl'>;
+
+/** `n8n start` in queue mode and two workers; returns the state every later step works on. */
+async function startQueueMode(installation: Installation): Promise<State> {
 	step('start n8n main (queue mode) and two workers');
-	const main = await timed('n8n main until ready', () => startN8nServer(mainContext, queueEnv));
+	const main = await timed('n8n main until ready', () => startN8nServer(installation.mainContext, installation.queueEnv));
 	cleanups.push({ label: 'n8n main', run: () => main.stop() });
 	info(`n8n main ready at ${main.baseUrl}`);
 	const workers = await timed('2 workers until ready', () =>
-		Promise.all(workerContexts.map((context, index) => startWorker(context, `worker-${index + 1}`, queueEnv, { concurrency: WORKER_CONCURRENCY }))),
+		Promise.all(
+			installation.workerContexts.map((context, index) => startWorker(context, `worker-${index + 1}`, installation.queueEnv, { concurrency: WORKER_CONCURRENCY })),
+		),
 	);
 	const allWorkers: Worker[] = [...workers];
 	cleanups.push({ label: 'workers', run: async () => void (await Promise.all(allWorkers.map((worker) => worker.stop()))) });
@@ -710,40 +742,42 @@ async function main(): Promise<number> {
 	const idle = workers.map((worker) => ({ worker, rss: currentRss(worker) }));
 	info(`idle RSS: ${idle.map(({ worker, rss }) => `${worker.name} ${mebibytes(rss.processBytes)} (with task runner ${mebibytes(rss.treeBytes)})`).join(', ')}`);
 	for (const line of noteworthyLines(readText(main.stdoutFile) + readText(main.stderrFile))) info(`n8n main says: ${line}`);
+	return { ...installation, main, workers, allWorkers, webhookUrl: `${main.baseUrl}/webhook/${WEBHOOK_PATH}` };
+}
 
-	const state: State = {
-		workDir,
-		install,
-		services,
-		packed,
-		postgres,
-		redis,
-		sandbox,
-		host,
-		mainContext,
-		workerContexts,
-		queueEnv,
-		main,
-		workers,
-		webhookUrl: `${main.baseUrl}/webhook/${WEBHOOK_PATH}`,
-		workflowId: workflow.id,
-	};
+/** n8n's warning for a Postgres major it does not support (below 16) or supports for compatibility only (16). */
+const POSTGRES_VERSION_WARNING = /Postgres \d+ (is not supported|is outside the supported range)[^\n]*/g;
 
+async function checkDatabaseVersion(state: State, checks: Checks): Promise<void> {
+	await checks.check('n8n runs on a PostgreSQL it supports: no Postgres version warning from any n8n process', async () => {
+		const version = await state.postgres.serverVersion();
+		assert.ok(Number.parseInt(version, 10) >= 17, `the server reports PostgreSQL ${version}; n8n 2.41 supports 17 and newer`);
+		// Every n8n process connects once at start: the CLI imports, main and the workers.
+		const logDir = state.mainContext.logDir;
+		const files = readdirSync(logDir).filter((name) => !/^(postgres|redis)\./.test(name));
+		const warnings = files.flatMap((name) => [...readText(join(logDir, name)).matchAll(POSTGRES_VERSION_WARNING)].map((match) => `${name}: ${match[0]}`));
+		assert.equal(warnings.length, 0, `n8n warned about the database version:\n${warnings.slice(0, 4).join('\n')}`);
+		return `the server reports PostgreSQL ${version}; none of ${files.length} n8n log files (imports, main, workers) holds n8n's "Postgres N is not supported" or "compatibility support only" warning`;
+	});
+}
+
+async function publishWebhookWorkflow(state: State, checks: Checks): Promise<void> {
 	step('owner, package check, publish the webhook workflow');
-	const rest = new RestClient(main.baseUrl);
+	const rest = new RestClient(state.main.baseUrl);
 	await setUpOwner(rest);
 	await checks.check('the package is loaded by main and both workers', async () => {
 		const nodes = await rest.call<Array<{ name: string }>>('GET', '/types/nodes.json');
 		assert.ok(nodes.body.some((type) => type.name === 'n8n-nodes-zapi-status.zApi'), 'main does not list n8n-nodes-zapi-status.zApi');
-		for (const [name, file] of [['main', main.stdoutFile] as const, ...workers.map((worker) => [worker.name, worker.stdoutFile] as const)]) {
+		const processes = [['main', state.main.stdoutFile] as const, ...state.workers.map((worker) => [worker.name, worker.stdoutFile] as const)];
+		for (const [name, file] of processes) {
 			const text = readText(file);
-			assert.ok(!text.includes(`Failed to load package "${packed.name}"`), `${name} could not load the package`);
+			assert.ok(!text.includes(`Failed to load package "${state.packed.name}"`), `${name} could not load the package`);
 		}
 		return `main lists n8n-nodes-zapi-status.zApi in /types/nodes.json; no process logged a failed package load (each worker proves it by running executions below)`;
 	});
 	await checks.check('the webhook workflow is published and its production webhook registered', async () => {
-		const { versionId } = await rest.data<{ versionId: string }>('GET', `/rest/workflows/${workflow.id}`);
-		const activated = await rest.data<{ active: boolean }>('POST', `/rest/workflows/${workflow.id}/activate`, { versionId });
+		const { versionId } = await rest.data<{ versionId: string }>('GET', `/rest/workflows/${state.workflowId}`);
+		const activated = await rest.data<{ active: boolean }>('POST', `/rest/workflows/${state.workflowId}/activate`, { versionId });
 		assert.equal(activated.active, true);
 		const start = Date.now();
 		let status = 0;
@@ -753,68 +787,99 @@ async function main(): Promise<number> {
 			await sleep(200);
 		}
 		assert.equal(status, 204, `OPTIONS ${state.webhookUrl} answered ${status}`);
-		return `POST /rest/workflows/${workflow.id}/activate -> active; OPTIONS ${state.webhookUrl} -> 204 after ${Date.now() - start} ms`;
+		return `POST /rest/workflows/${state.workflowId}/activate -> active; OPTIONS ${state.webhookUrl} -> 204 after ${Date.now() - start} ms`;
 	});
+}
 
-	const plans = {
-		warmUp: planBatch({ name: 'w', count: 16, seed: SEED + 1, badShare: 0, video: VIDEO, notVideo: NOT_VIDEO, maxUploadBytes: MAX_UPLOAD_BYTES, host: addFile(host) }),
-		two: planBatch({ name: 'b1', count: BATCH_REQUESTS, seed: SEED, badShare: BAD_SHARE, video: VIDEO, notVideo: NOT_VIDEO, maxUploadBytes: MAX_UPLOAD_BYTES, host: addFile(host) }),
-		one: planBatch({ name: 'b2', count: BATCH_REQUESTS, seed: SEED, badShare: BAD_SHARE, video: VIDEO, notVideo: NOT_VIDEO, maxUploadBytes: MAX_UPLOAD_BYTES, host: addFile(host) }),
-		drain: planBatch({ name: 'd', count: DRAIN_REQUESTS, seed: SEED + 3, badShare: 0, video: VIDEO, notVideo: NOT_VIDEO, maxUploadBytes: MAX_UPLOAD_BYTES, host: addFile(host) }),
-		fault: planBatch({ name: 'f', count: FAULT_REQUESTS, seed: SEED + 2, badShare: 0, video: VIDEO, notVideo: NOT_VIDEO, maxUploadBytes: MAX_UPLOAD_BYTES, host: addFile(host) }),
+interface BatchPlans {
+	warmUp: BatchPlan;
+	two: BatchPlan;
+	one: BatchPlan;
+	drain: BatchPlan;
+	fault: BatchPlan;
+}
+
+function planBatches(host: VideoHost): BatchPlans {
+	const plan = (name: string, count: number, seed: number, badShare: number) =>
+		planBatch({ name, count, seed, badShare, video: VIDEO, notVideo: NOT_VIDEO, maxUploadBytes: MAX_UPLOAD_BYTES, host: addFile(host) });
+	return {
+		warmUp: plan('w', 16, SEED + 1, 0),
+		two: plan('b1', BATCH_REQUESTS, SEED, BAD_SHARE),
+		one: plan('b2', BATCH_REQUESTS, SEED, BAD_SHARE),
+		drain: plan('d', DRAIN_REQUESTS, SEED + 3, 0),
+		fault: plan('f', FAULT_REQUESTS, SEED + 2, 0),
 	};
+}
 
-	step(`warm-up: ${plans.warmUp.requests.length} good requests (not measured)`);
-	const warm = await runBatch(state.webhookUrl, plans.warmUp, { concurrency: IN_FLIGHT, timeoutMs: REQUEST_TIMEOUT_MS });
+async function warmUp(state: State, plan: BatchPlan): Promise<void> {
+	step(`warm-up: ${plan.requests.length} good requests (not measured)`);
+	const warm = await runBatch(state.webhookUrl, plan, { concurrency: IN_FLIGHT, timeoutMs: REQUEST_TIMEOUT_MS });
 	info(`warm-up: ${statusCounts(warm.results)} in ${(warm.wallMs / 1000).toFixed(1)} s`);
+}
 
-	step(`batch 1, two workers: ${describePlan(plans.two)}; ${IN_FLIGHT} in flight`);
-	const two = await timed('batch 1 (two workers)', () => runLoadBatch(state, plans.two, 'two workers', allWorkers));
+async function batchWithTwoWorkers(state: State, checks: Checks, plan: BatchPlan): Promise<BatchEvidence> {
+	step(`batch 1, two workers: ${describePlan(plan)}; ${IN_FLIGHT} in flight`);
+	const two = await timed('batch 1 (two workers)', () => runLoadBatch(state, plan, 'two workers', state.allWorkers));
 	info(`batch 1: ${statusCounts(two.run.results)} in ${(two.run.wallMs / 1000).toFixed(1)} s; sandbox got ${two.sends.length} send-video-status requests; ${two.executions.length} executions stored`);
-	info(`video host: ${describeHostRequests(host, plans.two)}`);
+	info(`video host: ${describeHostRequests(state.host, plan)}`);
 	await checks.check('batch 1: every request answered', () => checkAnswered(two));
 	await checks.check('batch 1: every good video received by the sandbox exactly once, exact bytes', () => checkGood(two));
 	await checks.check("batch 1: every bad input answered 422 with the node's message, stored in its execution", () => checkBad(two));
 	await checks.check('batch 1: one execution per request, each run by one worker, both workers used', () => checkExecutions(two, ['worker-1', 'worker-2']));
-	await checks.check('batch 1: binary data went through n8n\'s database mode', () => checkBinaryMode(state, two));
+	await checks.check("batch 1: binary data went through n8n's database mode", () => checkBinaryMode(state, two));
+	return two;
+}
 
-	step(`drain: ${plans.drain.requests.length} good requests, worker-2 stopped with SIGTERM while it runs executions`);
-	const drainStop = interrupt(state, workers[1], 'SIGTERM', 3, plans.drain.requests.length / 4);
+/** worker-2 gets SIGTERM while it runs executions; afterwards only worker-1 is up. */
+async function drainOneWorker(state: State, checks: Checks, plan: BatchPlan): Promise<void> {
+	step(`drain: ${plan.requests.length} good requests, worker-2 stopped with SIGTERM while it runs executions`);
+	const [worker1, worker2] = state.workers;
+	const drainStop = interrupt(state, worker2, 'SIGTERM', 3, plan.requests.length / 4);
 	const drain = await timed('drain batch (SIGTERM to worker-2)', () =>
-		runLoadBatch(state, plans.drain, 'drain', allWorkers, { sandboxDelayMs: DRAIN_SANDBOX_DELAY_MS, during: drainStop.during }),
+		runLoadBatch(state, plan, 'drain', state.allWorkers, { sandboxDelayMs: DRAIN_SANDBOX_DELAY_MS, during: drainStop.during }),
 	);
-	state.workers = [workers[0]];
-	await checks.check('drain: a worker stopped with SIGTERM finishes the executions it runs, no call lost', () => checkDrain(drain, drainStop.outcome(), workers[1]));
+	state.workers = [worker1];
+	await checks.check('drain: a worker stopped with SIGTERM finishes the executions it runs, no call lost', () => checkDrain(drain, drainStop.outcome(), worker2));
 	await checks.check('drain: one execution per request, each started once', () => checkExecutions(drain, ['worker-1', 'worker-2']));
+}
 
+async function batchWithOneWorker(state: State, checks: Checks, plan: BatchPlan): Promise<BatchEvidence> {
 	step(`batch 2, one worker (worker-1): the same mix as batch 1`);
-	const one = await timed('batch 2 (one worker)', () => runLoadBatch(state, plans.one, 'one worker', allWorkers));
+	const one = await timed('batch 2 (one worker)', () => runLoadBatch(state, plan, 'one worker', state.allWorkers));
 	info(`batch 2: ${statusCounts(one.run.results)} in ${(one.run.wallMs / 1000).toFixed(1)} s; sandbox got ${one.sends.length} send-video-status requests`);
 	await checks.check('batch 2: every request answered, good videos received once byte-exact, bad ones 422', () =>
 		[checkAnswered(one), checkGood(one), checkBad(one)].map((line) => line.split(';')[0]).join('; '),
 	);
 	await checks.check('batch 2: every execution ran on worker-1', () => checkExecutions(one, ['worker-1']));
+	return one;
+}
 
+/** A new worker-2 joins and gets SIGKILL mid-batch; reported, with "no status twice, no re-run" asserted. */
+async function faultRun(state: State, checks: Checks, plan: BatchPlan): Promise<void> {
 	step(`fault run: a new worker-2 joins, ${FAULT_REQUESTS} good requests, worker-2 killed with SIGKILL mid-batch (n8n's default lock and stall settings)`);
-	const worker2b = await timed('restart worker-2', () => startWorker(workerContexts[1], 'worker-2b', queueEnv, { concurrency: WORKER_CONCURRENCY }));
-	allWorkers.push(worker2b);
-	state.workers = [workers[0], worker2b];
-	const kill = interrupt(state, worker2b, 'SIGKILL', 4, plans.fault.requests.length / 4);
-	const faultEvidence = await timed('fault batch (SIGKILL to worker-2b)', () =>
-		runLoadBatch(state, plans.fault, 'fault', allWorkers, { sandboxDelayMs: FAULT_SANDBOX_DELAY_MS, during: kill.during, timeoutMs: FAULT_REQUEST_TIMEOUT_MS }),
+	const [worker1] = state.workers;
+	const worker2b = await timed('restart worker-2', () => startWorker(state.workerContexts[1], 'worker-2b', state.queueEnv, { concurrency: WORKER_CONCURRENCY }));
+	state.allWorkers.push(worker2b);
+	state.workers = [worker1, worker2b];
+	const kill = interrupt(state, worker2b, 'SIGKILL', 4, plan.requests.length / 4);
+	const evidence = await timed('fault batch (SIGKILL to worker-2b)', () =>
+		runLoadBatch(state, plan, 'fault', state.allWorkers, { sandboxDelayMs: FAULT_SANDBOX_DELAY_MS, during: kill.during, timeoutMs: FAULT_REQUEST_TIMEOUT_MS }),
 	);
-	state.workers = [workers[0]];
-	const fault = describeFault(state, faultEvidence, kill.outcome());
+	state.workers = [worker1];
+	const fault = describeFault(state, evidence, kill.outcome());
 	info(`fault run outcome:\n${fault.text}`);
 	await checks.check('fault run: no status posted twice, no execution re-run on the surviving worker', () => {
 		assert.equal(fault.duplicates, 0, `${fault.duplicates} statuses were received twice`);
 		assert.equal(fault.rerun, 0, `${fault.rerun} executions were started twice`);
 		return 'the sandbox received no status twice; n8n re-ran no execution (n8n 2.41 fails a stalled job instead of retrying it)';
 	});
+}
 
-	step('scan the whole Postgres database (pg_dump) and the n8n logs');
-	const dumpFile = join(workDir, 'n8n.sql');
-	const dumpBytes = await timed('pg_dump', () => postgres.dump(dumpFile));
+/** A dump of every row in the database, scanned per table, and every n8n log, for tokens and video payloads. */
+async function scanDatabaseAndLogs(state: State, checks: Checks): Promise<void> {
+	step('scan the whole Postgres database (every table, dumped with COPY) and the n8n logs');
+	const dumpFile = join(state.workDir, 'n8n.sql');
+	const dumpBytes = await timed('database dump', () => state.postgres.dump(dumpFile));
 	const scan: DumpScan = await timed('scan dump', () =>
 		scanDump(dumpFile, [
 			{ name: 'instance token', texts: [SECRETS.instanceToken, encodeURIComponent(SECRETS.instanceToken)] },
@@ -828,10 +893,10 @@ async function main(): Promise<number> {
 	const tableCount = scan.rows.size;
 	const rowCount = [...scan.rows.values()].reduce((sum, rows) => sum + rows, 0);
 	info(
-		`pg_dump: ${(dumpBytes / MIB).toFixed(1)} MiB, ${tableCount} tables, ${rowCount} rows; execution_entity ${scan.rows.get('execution_entity') ?? 0} rows, ` +
+		`database dump: ${(dumpBytes / MIB).toFixed(1)} MiB, ${tableCount} tables, ${rowCount} rows; execution_entity ${scan.rows.get('execution_entity') ?? 0} rows, ` +
 			`execution_data ${scan.rows.get('execution_data') ?? 0}, binary_data ${scan.rows.get('binary_data') ?? 0}, credentials_entity ${scan.rows.get('credentials_entity') ?? 0}`,
 	);
-	await checks.check('pg_dump: no instance token and no Client-Token anywhere (the credential is stored encrypted)', () => {
+	await checks.check('database dump: no instance token and no Client-Token anywhere (the credential is stored encrypted)', () => {
 		const token = scan.hits.get('instance token');
 		const client = scan.hits.get('Client-Token');
 		assert.equal(token?.size ?? 0, 0, `instance token found in ${describeHits(token)}`);
@@ -840,7 +905,7 @@ async function main(): Promise<number> {
 		assert.ok(credentialRows?.get('credentials_entity'), 'the credential row was not found in credentials_entity');
 		return `both tokens found nowhere in ${(dumpBytes / MIB).toFixed(1)} MiB (${tableCount} tables, ${rowCount} rows); the credential row exists in credentials_entity with its data encrypted`;
 	});
-	await checks.check('pg_dump: no video payload in any execution or log table (only in binary_data, n8n\'s database binary store)', () => {
+	await checks.check("database dump: no video payload in any execution or log table (only in binary_data, n8n's database binary store)", () => {
 		const hex = scan.hits.get('video (hex, as bytea)') ?? new Map<string, number>();
 		const base64 = scan.hits.get('video (Base64)');
 		const outside = [...hex.keys()].filter((table) => table !== 'binary_data');
@@ -850,15 +915,17 @@ async function main(): Promise<number> {
 		return `video bytes only in binary_data (${hex.get('binary_data')} rows); its Base64 nowhere; execution_entity, execution_data and every other table clean`;
 	});
 	await checks.check('n8n logs (main and every worker): no token', () => {
-		const files = [main.stdoutFile, main.stderrFile, ...allWorkers.flatMap((worker) => [worker.stdoutFile, worker.stderrFile])];
+		const files = [state.main.stdoutFile, state.main.stderrFile, ...state.allWorkers.flatMap((worker) => [worker.stdoutFile, worker.stderrFile])];
 		const text = files.map(readText).join('\n');
 		for (const [name, secret] of Object.entries({ 'instance token': SECRETS.instanceToken, 'Client-Token': SECRETS.clientToken })) {
 			assert.ok(!text.includes(secret), `the ${name} appears in an n8n log`);
 		}
 		return `${files.length} log files, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, clean`;
 	});
+}
 
-	// Figures, side by side.
+/** Throughput, latency, memory and CPU of the two batches, side by side (reported, not asserted). */
+function reportFigures(state: State, two: BatchEvidence, one: BatchEvidence): void {
 	const figuresTwo = figuresOf(two);
 	const figuresOne = figuresOf(one);
 	step('figures (reported, not asserted)');
@@ -866,7 +933,7 @@ async function main(): Promise<number> {
 	info(`one worker:  ${describeFigures(figuresOne)}`);
 	info(`speed-up with the second worker: x${(figuresTwo.perSecond / figuresOne.perSecond).toFixed(2)}`);
 	info(
-		`lifetime peak RSS (VmHWM) of the n8n worker processes: ${allWorkers
+		`lifetime peak RSS (VmHWM) of the n8n worker processes: ${state.allWorkers
 			.map((worker) => {
 				const peak = [two.memory, one.memory].map((memory) => memory.get(worker.name)?.lifetimePeakBytes ?? 0).reduce((a, b) => Math.max(a, b), 0);
 				return `${worker.name} ${peak ? mebibytes(peak) : 'n/a'}`;
@@ -874,25 +941,75 @@ async function main(): Promise<number> {
 			.join(', ')}`,
 	);
 	printTable(figuresTwo, figuresOne);
+}
 
+async function stopN8n(state: State): Promise<void> {
 	step('stop everything');
 	await timed('stop n8n, workers, Redis, Postgres', async () => {
-		await Promise.all(allWorkers.map((worker) => worker.stop()));
-		await main.stop();
+		await Promise.all(state.allWorkers.map((worker) => worker.stop()));
+		await state.main.stop();
 	});
+}
 
+/** Versions, timings and the checks' verdict; the exit code. */
+function summarize(state: State, checks: Checks, started: number): number {
 	info('---- summary');
-	info(`n8n ${install.n8nVersion} (Node ${install.nodeVersion}), PostgreSQL ${services.pgVersion}, Redis ${services.redisVersion}, package ${packed.name}@${packed.version}`);
+	info(
+		`n8n ${state.install.n8nVersion} (Node ${state.install.nodeVersion}), PostgreSQL ${state.services.pgVersion} (client tools ${state.services.pgClientVersion}), ` +
+			`Redis ${state.services.redisVersion}, package ${state.packed.name}@${state.packed.version}`,
+	);
 	for (const [label, seconds] of timings) info(`timing: ${label} ${seconds.toFixed(1)} s`);
 	info(`timing: total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 	if (checks.results.length !== CHECK_TITLES) info(`note: ${checks.results.length} checks ran, ${CHECK_TITLES} declared`);
 	const failed = checks.failed;
 	info(`${checks.results.length - failed.length}/${CHECK_TITLES} checks passed${failed.length ? `; FAILED: ${failed.map((result) => result.number).join(', ')}` : ''}`);
 	if (failed.length > 0) {
-		info(`last lines of n8n main's log:\n${tail(readText(main.stdoutFile) + readText(main.stderrFile), 15)}`);
-		for (const worker of allWorkers) info(`last lines of ${worker.name}'s log:\n${tail(readText(worker.stdoutFile) + readText(worker.stderrFile), 10)}`);
+		info(`last lines of n8n main's log:\n${tail(readText(state.main.stdoutFile) + readText(state.main.stderrFile), 15)}`);
+		for (const worker of state.allWorkers) info(`last lines of ${worker.name}'s log:\n${tail(readText(worker.stdoutFile) + readText(worker.stderrFile), 10)}`);
 	}
 	return failed.length === 0 && checks.results.length === CHECK_TITLES ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+	const started = Date.now();
+	const checks = new Checks(CHECK_TITLES);
+	info(`scale stage: the package inside n8n queue mode (main + 2 workers, Postgres, Redis) (${new Date().toISOString()})`);
+
+	const { install, services } = await provision();
+	const workDir = createWorkFolder();
+	const packed = await packPackage(workDir);
+	const { postgres, redis } = await startPostgresAndRedis(services, join(workDir, 'logs'));
+	const contexts = await installPackage(install, workDir, packed);
+	const { sandbox, host } = await startSandboxAndVideoHost();
+	const queueEnv = queueModeEnv(postgres, redis);
+	const workflowId = await importCredentialAndWorkflow(contexts.main, queueEnv, sandbox, workDir);
+	const state = await startQueueMode({
+		workDir,
+		install,
+		services,
+		packed,
+		postgres,
+		redis,
+		sandbox,
+		host,
+		mainContext: contexts.main,
+		workerContexts: contexts.workers,
+		queueEnv,
+		workflowId,
+	});
+
+	await checkDatabaseVersion(state, checks);
+	await publishWebhookWorkflow(state, checks);
+	const plans = planBatches(host);
+	await warmUp(state, plans.warmUp);
+	const two = await batchWithTwoWorkers(state, checks, plans.two);
+	await drainOneWorker(state, checks, plans.drain);
+	const one = await batchWithOneWorker(state, checks, plans.one);
+	await faultRun(state, checks, plans.fault);
+	await scanDatabaseAndLogs(state, checks);
+	reportFigures(state, two, one);
+	await stopN8n(state);
+	return summarize(state, checks, started);
 }
 
 /** What the workers asked the video host for the batch's links (the node checks a link before posting it). */

@@ -1,5 +1,6 @@
 /**
- * Scans a plain-format pg_dump for strings that must not be stored: it reads the dump line by
+ * Scans a dump in plain pg_dump's data layout (`COPY <table> (...) FROM stdin;`, rows, `\.`; see
+ * the Postgres dump in ./services.ts) for strings that must not be stored: it reads the dump line by
  * line, knows which table each COPY data line belongs to, and counts, per table, the rows that
  * hold each needle. Schema statements count as "(schema)".
  */

@@ -1,15 +1,16 @@
 /**
  * The shared services of n8n's queue mode, run privately for the scale stage: a PostgreSQL cluster
- * (Debian's binaries, initdb into a temporary folder, TCP on 127.0.0.1 only, socket in that folder)
- * and a Redis server (loopback, no persistence). Both run in their own process groups through
+ * (PostgreSQL 17 from the npm registry, initdb into a temporary folder, TCP on 127.0.0.1 only,
+ * socket in that folder; Debian's psql and pg_isready talk to it) and a Redis server (loopback,
+ * no persistence). Both run in their own process groups through
  * scripts/e2e/lib/processes.ts, so the e2e stage's cleanup rules apply to them too.
  *
- * PostgreSQL refuses to run as root: as root, every PostgreSQL binary runs as the `postgres` system
- * user (created by Debian's package) through `setpriv`, which execs in place (no extra parent
- * process), and the cluster folder is chowned to it.
+ * PostgreSQL refuses to run as root: as root, the server's binaries run as the `postgres` system
+ * user (scripts/scale/provision-services.sh makes sure it exists) through `setpriv`, which execs
+ * in place (no extra parent process), and the cluster folder is chowned to it.
  */
-import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, chownSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,15 +21,20 @@ import { freePort, sleep, startProcess, stopProcess, type Started } from '../../
 const run = promisify(execFile);
 
 export interface ServiceBinaries {
-	pgBinDir: string;
+	/** initdb and postgres (the npm registry's PostgreSQL build). */
+	pgServerBinDir: string;
+	/** The server's release, for example "17.10". */
 	pgVersion: string;
+	/** psql and pg_isready (Debian's postgresql-client). */
+	pgClientBinDir: string;
+	pgClientVersion: string;
 	redisServer: string;
 	redisVersion: string;
 }
 
-/** Runs scripts/scale/provision-services.sh (apt-get install when missing) and reads its NAME=value lines. */
+/** Runs scripts/scale/provision-services.sh (npm and apt-get installs when missing) and reads its NAME=value lines. */
 export async function provisionServices(scriptPath: string): Promise<ServiceBinaries> {
-	const names = ['SCALE_PG_BIN_DIR', 'SCALE_PG_VERSION', 'SCALE_REDIS_SERVER', 'SCALE_REDIS_VERSION'];
+	const names = ['SCALE_PG_SERVER_BIN_DIR', 'SCALE_PG_VERSION', 'SCALE_PG_CLIENT_BIN_DIR', 'SCALE_PG_CLIENT_VERSION', 'SCALE_REDIS_SERVER', 'SCALE_REDIS_VERSION'];
 	const program = `set -euo pipefail; out=$(bash "$1"); eval "$out"; ${names.map((name) => `printf '%s\\n' "$${name}"`).join('; ')}`;
 	const child = execFile('bash', ['-c', program, 'provision', scriptPath], { maxBuffer: 1024 * 1024 });
 	child.stderr?.pipe(process.stderr);
@@ -38,7 +44,8 @@ export async function provisionServices(scriptPath: string): Promise<ServiceBina
 	if (code !== 0) throw new Error(`${scriptPath} failed with exit code ${code}`);
 	const values = stdout.replace(/\n$/, '').split('\n');
 	if (values.length !== names.length || values.some((value) => value === '')) throw new Error(`${scriptPath} did not print ${names.join(', ')}`);
-	return { pgBinDir: values[0], pgVersion: values[1], redisServer: values[2], redisVersion: values[3] };
+	const [pgServerBinDir, pgVersion, pgClientBinDir, pgClientVersion, redisServer, redisVersion] = values;
+	return { pgServerBinDir, pgVersion, pgClientBinDir, pgClientVersion, redisServer, redisVersion };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -56,12 +63,64 @@ export interface Postgres {
 	process: Started;
 	/** psql -c <sql>: unaligned, tuples only; returns stdout. */
 	query(sql: string): Promise<string>;
-	/** pg_dump of the whole database (plain SQL, schema and data) into `file`; returns its size. */
+	/** The server's version as it reports it (SHOW server_version). */
+	serverVersion(): Promise<string>;
+	/**
+	 * Every row of the database into `file`, in the layout of a plain pg_dump's data section (see
+	 * dumpDatabase); returns the file's size.
+	 */
 	dump(file: string): Promise<number>;
 	stop(): Promise<void>;
 }
 
 const POSTGRES_USER = 'postgres';
+/** psql: no ~/.psqlrc, quiet, unaligned, tuples only, stop at the first error. */
+const PSQL_FLAGS = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
+
+/** Every table of every schema but PostgreSQL's own, with its columns; plus the large objects. */
+const TABLES_SQL = `
+	SELECT format('%I.%I', n.nspname, c.relname), string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+	FROM pg_class c
+	JOIN pg_namespace n ON n.oid = c.relnamespace
+	JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	WHERE (c.relkind = 'r' AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%')
+		OR (n.nspname = 'pg_catalog' AND c.relname = 'pg_largeobject')
+	GROUP BY n.nspname, c.relname
+	ORDER BY 1`;
+
+/**
+ * Writes each table as a plain pg_dump writes its data: `COPY <table> (<columns>) FROM stdin;`, the
+ * rows exactly as the server's COPY TO STDOUT prints them (text format; bytea as \\x hex), then `\.`.
+ * pg_dump itself cannot be used: it refuses a server of a newer major version than its own, and
+ * neither Debian 12 (15) nor the npm registry's PostgreSQL package (server only) has a pg_dump 17.
+ * What is left out is only the schema (CREATE statements, which hold no data) and sequence positions.
+ */
+async function dumpDatabase(
+	file: string,
+	tables: Array<{ name: string; columns: string }>,
+	copy: (sql: string) => ReturnType<typeof spawn>,
+): Promise<void> {
+	const out = createWriteStream(file);
+	await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
+	try {
+		for (const table of tables) {
+			await write(out, `COPY ${table.name} (${table.columns}) FROM stdin;\n`);
+			const child = copy(`COPY ${table.name} TO STDOUT`);
+			let stderr = '';
+			child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+			child.stdout?.pipe(out, { end: false });
+			const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve));
+			if (code !== 0) throw new Error(`COPY ${table.name} TO STDOUT failed (psql exit ${code}): ${stderr.trim()}`);
+			await write(out, '\\.\n\n');
+		}
+	} finally {
+		await new Promise<void>((resolve) => out.end(resolve));
+	}
+}
+
+function write(out: WriteStream, text: string): Promise<void> {
+	return new Promise((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
+}
 
 function isRoot(): boolean {
 	return typeof process.getuid === 'function' && process.getuid() === 0;
@@ -92,8 +151,9 @@ export async function startPostgres(binaries: ServiceBinaries, logDir: string): 
 	}
 	chmodSync(root, 0o700);
 
-	const pgBin = (name: string) => join(binaries.pgBinDir, name);
-	const [initCommand, initArgs] = asClusterOwner(pgBin('initdb'), [
+	const serverBin = (name: string) => join(binaries.pgServerBinDir, name);
+	const clientBin = (name: string) => join(binaries.pgClientBinDir, name);
+	const [initCommand, initArgs] = asClusterOwner(serverBin('initdb'), [
 		'-D',
 		data,
 		'-U',
@@ -115,7 +175,7 @@ export async function startPostgres(binaries: ServiceBinaries, logDir: string): 
 	rmSync(passwordFile);
 
 	const port = await freePort();
-	const [command, args] = asClusterOwner(pgBin('postgres'), [
+	const [command, args] = asClusterOwner(serverBin('postgres'), [
 		'-D',
 		data,
 		'-k',
@@ -139,7 +199,7 @@ export async function startPostgres(binaries: ServiceBinaries, logDir: string): 
 	for (;;) {
 		if (started.child.exitCode !== null) throw new Error(`postgres exited with ${started.child.exitCode} (see ${logDir}/postgres.stderr.txt)`);
 		try {
-			await run(pgBin('pg_isready'), [...connection, '-d', 'postgres'], { env });
+			await run(clientBin('pg_isready'), [...connection, '-d', 'postgres'], { env });
 			break;
 		} catch {
 			if (Date.now() > deadline) throw new Error('postgres did not accept connections within 30 s');
@@ -147,8 +207,7 @@ export async function startPostgres(binaries: ServiceBinaries, logDir: string): 
 		}
 	}
 	const psql = async (database: string, sql: string) =>
-		(await run(pgBin('psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...connection, '-d', database, '-c', sql], { env, maxBuffer: 512 * 1024 * 1024 }))
-			.stdout;
+		(await run(clientBin('psql'), [...PSQL_FLAGS, ...connection, '-d', database, '-c', sql], { env, maxBuffer: 512 * 1024 * 1024 })).stdout;
 	await psql('postgres', 'CREATE DATABASE n8n');
 
 	let stopped = false;
@@ -161,10 +220,17 @@ export async function startPostgres(binaries: ServiceBinaries, logDir: string): 
 		root,
 		process: started,
 		query: (sql) => psql('n8n', sql),
+		serverVersion: async () => (await psql('n8n', 'SHOW server_version')).trim(),
 		async dump(file) {
-			await run(pgBin('pg_dump'), [...connection, '-d', 'n8n', '--no-owner', '-f', file], { env, maxBuffer: 16 * 1024 * 1024 });
-			const { stdout } = await run('stat', ['-c', '%s', file]);
-			return Number(stdout.trim());
+			const tables = (await psql('n8n', TABLES_SQL))
+				.split('\n')
+				.filter((line) => line !== '')
+				.map((line) => {
+					const [name, columns] = line.split('|');
+					return { name, columns };
+				});
+			await dumpDatabase(file, tables, (sql) => spawn(clientBin('psql'), [...PSQL_FLAGS, ...connection, '-d', 'n8n', '-c', sql], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+			return statSync(file).size;
 		},
 		async stop() {
 			if (stopped) return;
