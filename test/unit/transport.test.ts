@@ -1,4 +1,5 @@
-import { buildZApiUrl, CredentialProblem, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
+import { CredentialProblem } from '../../nodes/ZApi/InputError';
+import { buildZApiUrl, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
 import { errorTextOf, scrubSecrets } from '../../nodes/ZApi/transport/scrub';
 import { describeNetworkFailure, describeZApiFailure, networkCodeOf, parseRetryAfter, requireMessageId, retryDelay } from '../../nodes/ZApi/transport/zApiRequest';
 

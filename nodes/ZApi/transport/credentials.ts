@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { InputError } from '../InputError';
+import { CredentialProblem } from '../InputError';
 
 export const DEFAULT_BASE_URL = 'https://api.z-api.io';
 
@@ -12,9 +12,6 @@ export interface ZApiCredentials {
 	/** Absolute http(s) URL without trailing slashes. */
 	baseUrl: string;
 }
-
-/** A problem in the credential itself; its message never contains a field's value. */
-export class CredentialProblem extends InputError {}
 
 // Whitespace inside a token, or any control character, is a copy-paste accident (a trailing
 // line break is the usual one). Outer whitespace is trimmed; anything left would end up in a URL
