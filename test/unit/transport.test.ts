@@ -1,3 +1,4 @@
+import { ZApiApi } from '../../credentials/ZApiApi.credentials';
 import { CredentialProblem } from '../../nodes/ZApi/InputError';
 import { buildZApiUrl, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
 import { errorTextOf, scrubSecrets } from '../../nodes/ZApi/transport/scrub';
@@ -43,6 +44,39 @@ describe('readZApiCredentials and buildZApiUrl', () => {
 		expect(problem).toBeInstanceOf(CredentialProblem);
 		expect((problem as Error).message).toMatch(message);
 		for (const value of Object.values(overrides)) if (value) expect((problem as Error).message).not.toContain(value);
+	});
+});
+
+describe('what a Client-Token may contain: one rule for the credential form and the node', () => {
+	const credentialType = new ZApiApi();
+	const headerSent = async (clientToken: string) =>
+		(await credentialType.authenticate({ ...raw, clientToken }, { url: 'https://api.z-api.io/x' })).headers?.['Client-Token'];
+	const nodeReads = (clientToken: string) => {
+		try {
+			return readZApiCredentials({ ...raw, clientToken }).clientToken;
+		} catch (error) {
+			expect(error).toBeInstanceOf(CredentialProblem);
+			return (error as Error).message;
+		}
+	};
+
+	test.each([
+		['letters and digits', 'F1a2B3c4', 'F1a2B3c4'],
+		['punctuation such as / + = - _ .', 'aB/cD+eF=g-h_i.j', 'aB/cD+eF=g-h_i.j'],
+		['surrounding whitespace (trimmed)', ' \r\nF1a2\t ', 'F1a2'],
+	])('%s: sent as a header, accepted by the node', async (_label, token, sent) => {
+		expect(await headerSent(token)).toBe(sent);
+		expect(nodeReads(token)).toBe(sent);
+	});
+
+	test.each([
+		['a line break inside', 'F1a2\r\nX-Injected: 1', 'The Client-Token in the Z-API credential contains spaces or line breaks'],
+		['a space inside', 'F1a2 B3c4', 'The Client-Token in the Z-API credential contains spaces or line breaks'],
+		['a zero-width space inside', 'F1a2\u200bB3c4', 'The Client-Token in the Z-API credential contains spaces or line breaks'],
+		['a letter outside ASCII', 'F1a2éB3c4', 'The Client-Token in the Z-API credential contains characters other than letters, digits and punctuation'],
+	])('%s: no header is sent, and the node names the problem', async (_label, token, message) => {
+		expect(await headerSent(token)).toBeUndefined();
+		expect(nodeReads(token)).toBe(message);
 	});
 });
 

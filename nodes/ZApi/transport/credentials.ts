@@ -25,6 +25,20 @@ export function hasUnsafeCharacter(text: string): boolean {
 	return false;
 }
 
+/**
+ * What a Client-Token may hold once trimmed: visible ASCII characters (letters, digits and
+ * punctuation), which an HTTP header carries as they are. A space, line break or control character
+ * inside is a copy-paste accident, and would break or smuggle a header. Says what is wrong, or
+ * undefined for a token that can be sent; the credential's authenticate() and readZApiCredentials
+ * below both use this rule.
+ */
+export function clientTokenProblem(token: string): string | undefined {
+	if (/^[\x21-\x7e]+$/.test(token)) return undefined;
+	// Whitespace and control characters of any script count as "spaces or line breaks".
+	if (/[\s\p{Cc}\p{Cf}]/u.test(token)) return 'contains spaces or line breaks';
+	return 'contains characters other than letters, digits and punctuation';
+}
+
 function requiredField(value: unknown, label: string, where: string): string {
 	const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 	if (text === '') {
@@ -46,9 +60,10 @@ export function readZApiCredentials(raw: ICredentialDataDecryptedObject): ZApiCr
 	let clientToken: string | undefined;
 	const rawClientToken = typeof raw.clientToken === 'string' ? raw.clientToken.trim() : '';
 	if (rawClientToken !== '') {
-		if (hasUnsafeCharacter(rawClientToken)) {
+		const problem = clientTokenProblem(rawClientToken);
+		if (problem) {
 			throw new CredentialProblem(
-				'The Client-Token in the Z-API credential contains spaces or line breaks',
+				`The Client-Token in the Z-API credential ${problem}`,
 				'Open the credential and paste the Client-Token again, exactly as shown under Security in the Z-API panel.',
 			);
 		}
