@@ -8,11 +8,12 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
+import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { errorText, nodeText, runText, SECRETS } from './harness/secrets';
 import type { TestItemSpec } from './harness/testNodes';
 import { ZAPI_NODE, zApiWorkflow } from './harness/workflows';
 import type { Fault, VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
-import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
+import { startZApiSandbox } from './sandbox/zapiSandbox';
 
 const video = readFileSync(FIXTURES.h264);
 const videoBase64 = video.toString('base64');
@@ -20,19 +21,7 @@ const payloadProbe = videoBase64.slice(4000, 4060);
 
 let sandbox: ZApiSandbox;
 let host: VideoHost;
-
-beforeAll(async () => {
-	sandbox = await startZApiSandbox({ instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }], clientToken: SECRETS.clientToken });
-	host = await startVideoHost();
-});
-afterAll(async () => {
-	await sandbox.close();
-	await host.close();
-});
-beforeEach(() => {
-	sandbox.reset();
-	host.requests.length = 0;
-});
+useSandboxServers((servers) => ({ sandbox, host } = servers));
 
 let pathsScanned = 0;
 
@@ -43,7 +32,7 @@ async function send(
 	// By default the item carries the video as Base64 text (parameters hold only expressions, as in real workflows).
 	const items = options.items ?? [{ json: { video: videoBase64 } }];
 	const run = await runWorkflow(zApiWorkflow(parameters, { items, continueOnFail: options.continueOnFail }), {
-		credentials: { zApiApi: { ...SECRETS, baseUrl: sandbox.baseUrl, ...options.credentials } },
+		credentials: sandboxCredentials(sandbox, options.credentials),
 		binaryMode: 'filesystem',
 	});
 	// The secret scan every test gets: the whole run as n8n stores it, and the error with its causes.

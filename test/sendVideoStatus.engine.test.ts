@@ -11,11 +11,12 @@ import { BINARY_MODES } from './harness/binaryMode';
 import type { BinaryMode } from './harness/binaryMode';
 import { testCredentials } from './harness/credentialTest';
 import { runWorkflow } from './harness/runWorkflow';
+import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { nodeText, runText, SECRETS } from './harness/secrets';
 import type { TestItemSpec } from './harness/testNodes';
 import { ZAPI_NODE, zApiWorkflow } from './harness/workflows';
 import type { VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
-import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
+import { startZApiSandbox } from './sandbox/zapiSandbox';
 
 const LIMIT = 10_485_760;
 const video = readFileSync(FIXTURES.h264);
@@ -37,16 +38,7 @@ function mp4OfSize(bytes: number): Buffer {
 
 let sandbox: ZApiSandbox;
 let host: VideoHost;
-
-const credentials = (overrides: Record<string, string> = {}) => ({
-	zApiApi: {
-		instanceId: SECRETS.instanceId,
-		instanceToken: SECRETS.instanceToken,
-		clientToken: SECRETS.clientToken,
-		baseUrl: sandbox.baseUrl,
-		...overrides,
-	},
-});
+useSandboxServers((servers) => ({ sandbox, host } = servers));
 
 interface SendOptions {
 	items?: TestItemSpec[];
@@ -58,7 +50,7 @@ interface SendOptions {
 async function send(parameters: INodeParameters, options: SendOptions = {}) {
 	const run = await runWorkflow(zApiWorkflow(parameters, { items: options.items, continueOnFail: options.continueOnFail }), {
 		binaryMode: options.binaryMode,
-		credentials: credentials(options.credentials),
+		credentials: sandboxCredentials(sandbox, options.credentials),
 	});
 	// Whatever happened, the node never leaks a secret into what n8n stores or shows.
 	const everything = runText(run);
@@ -76,26 +68,6 @@ const binaryItem = (file: string | Buffer, mimeType: string | undefined = 'video
 				? { file, mimeType, fileName: file.split('/').pop() }
 				: { content: file.toString('base64'), mimeType, fileName: 'video.mp4' },
 	},
-});
-
-beforeAll(async () => {
-	sandbox = await startZApiSandbox({
-		instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }],
-		clientToken: SECRETS.clientToken,
-	});
-	host = await startVideoHost();
-});
-
-afterAll(async () => {
-	await sandbox.close();
-	await host.close();
-});
-
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.setClientToken(SECRETS.clientToken);
-	sandbox.setInstanceConnected(SECRETS.instanceId, true);
-	host.requests.length = 0;
 });
 
 describe('binary source', () => {
@@ -482,7 +454,7 @@ describe('Z-API errors', () => {
 });
 
 describe('credential test (the editor\'s "Test" button)', () => {
-	const data = (overrides: Record<string, string> = {}) => ({ ...credentials(overrides).zApiApi });
+	const data = (overrides: Record<string, string> = {}) => sandboxCredentials(sandbox, overrides).zApiApi;
 
 	test('passes for valid credentials, also with a trailing slash in the base URL', async () => {
 		expect(await testCredentials('zApiApi', data())).toEqual({ status: 'OK', message: 'Connection successful!' });
