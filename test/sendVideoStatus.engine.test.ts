@@ -364,20 +364,20 @@ describe('Z-API errors', () => {
 		expect(sandbox.requests[0].clientTokenHeader).toBeUndefined();
 	});
 
-	test('missing Client-Token on an account that requires it', async () => {
+	test('an empty Client-Token on an account that requires one: HTTP 400 explained, pointing to the Client-Token field', async () => {
 		const run = await send(viaLink, { credentials: { clientToken: '' } });
 		expect(run.error?.message).toBe('Z-API requires a Client-Token for this account, and none was sent (HTTP 400) [item 0]');
 		expect(run.error?.description).toMatch(/Client-Token field/);
 		expect((run.error as unknown as { httpCode?: string }).httpCode).toBe('400');
 	});
 
-	test('wrong Client-Token (Z-API echoes it; it never reaches the error)', async () => {
+	test('a wrong Client-Token: HTTP 403 explained, and the value Z-API echoes never reaches the error', async () => {
 		const run = await send(viaLink, { credentials: { clientToken: 'CLIENT-wrong-5e5e-unique' } });
 		expect(run.error?.message).toBe('Z-API rejected the Client-Token (HTTP 403) [item 0]');
 		expect(runText(run)).not.toContain('CLIENT-wrong-5e5e-unique');
 	});
 
-	test('wrong instance ID, and wrong instance token', async () => {
+	test('a wrong instance ID (404) or instance token (401): both named as not accepted, the token never shown', async () => {
 		const wrongId = await send(viaLink, { credentials: { instanceId: 'NO-SUCH-INSTANCE' } });
 		expect(wrongId.error?.message).toMatch(/^Z-API did not accept the instance ID and token \(HTTP 404/);
 		const wrongToken = await send(viaLink, { credentials: { instanceToken: 'TOKEN-wrong-unique-9911' } });
@@ -385,7 +385,7 @@ describe('Z-API errors', () => {
 		expect(runText(wrongToken)).not.toContain('TOKEN-wrong-unique-9911');
 	});
 
-	test('instance not connected', async () => {
+	test('an instance not connected to WhatsApp: says so and how to connect it', async () => {
 		sandbox.setInstanceConnected(SECRETS.instanceId, false);
 		const run = await send(viaLink);
 		expect(run.error?.message).toBe('The Z-API instance is not connected to WhatsApp [item 0]');
@@ -410,7 +410,7 @@ describe('Z-API errors', () => {
 		if (outcome === 'unknown') expect(run.error?.description).toMatch(/may or may not have been posted/);
 	});
 
-	test('Z-API unreachable', async () => {
+	test('Z-API unreachable: retried, then reported as not sent', async () => {
 		const closed = await startZApiSandbox();
 		const deadUrl = closed.baseUrl;
 		await closed.close();

@@ -34,7 +34,7 @@ describe('facts in the output, under "video"', () => {
 		['h264', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
 		['noAudio', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', fastStart: true, warnings: [] }],
 		['quicktime', { container: 'quicktime', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
-	] as const)('%s', async (fixture, expected) => {
+	] as const)('%s: container, duration, picture size, codecs and fast start as the file holds them', async (fixture, expected) => {
 		const path = FIXTURES[fixture];
 		const run = await send({ videoSource: 'binary' }, [fileItem(path, fixture === 'quicktime' ? 'video/quicktime' : 'video/mp4')]);
 		expect(run.status).toBe('success');

@@ -21,7 +21,7 @@ function mediaError(run: () => unknown): MediaError {
 	throw new Error('expected a MediaError');
 }
 
-describe('limits', () => {
+describe('size limits and how they are worded', () => {
 	test('10 MB means 10,485,760 bytes, inclusive', () => {
 		expect(STATUS_VIDEO_MAX_BYTES).toBe(10_485_760);
 		expect(VIDEO.maxBytes).toBe(STATUS_VIDEO_MAX_BYTES);
@@ -36,7 +36,7 @@ describe('limits', () => {
 	});
 });
 
-describe('parseBase64', () => {
+describe('Base64 and data URIs: checked in one pass, decoded only as needed', () => {
 	const payload = mp4.toString('base64');
 
 	test('raw Base64 passes through unchanged, without a copy', () => {
@@ -92,7 +92,7 @@ describe('parseBase64', () => {
 	});
 });
 
-describe('sniffMedia and resolveMimeType', () => {
+describe('what a file is (its bytes) against what it claims (its MIME type)', () => {
 	test.each([
 		['h264', 'mp4'],
 		['hevc', 'mp4'],
@@ -135,7 +135,7 @@ describe('sniffMedia and resolveMimeType', () => {
 	});
 });
 
-describe('readBase64Media', () => {
+describe('Base64 media: size and type without decoding the whole file', () => {
 	test('reports size and type without decoding the whole file', () => {
 		const media = readBase64Media(mp4.toString('base64'), VIDEO);
 		expect(media).toEqual({ kind: 'inline', mimeType: 'video/mp4', bytes: mp4.length, payload: mp4.toString('base64') });
@@ -151,7 +151,7 @@ describe('readBase64Media', () => {
 	});
 });
 
-describe('parseMediaUrl', () => {
+describe('media links: checked before anything is sent', () => {
 	test('accepts http(s) links, trimmed', () => {
 		expect(parseMediaUrl('  https://cdn.example.com/v.mp4?sig=abc ', VIDEO).href).toBe('https://cdn.example.com/v.mp4?sig=abc');
 		expect(parseMediaUrl('http://10.0.0.5:8080/v.mp4', VIDEO).protocol).toBe('http:');

@@ -6,7 +6,7 @@ import { describeNetworkFailure, describeZApiFailure, networkCodeOf, parseRetryA
 
 const raw = { instanceId: 'INST1', instanceToken: 'TOK1', clientToken: 'CT1', baseUrl: 'https://api.z-api.io' };
 
-describe('readZApiCredentials and buildZApiUrl', () => {
+describe('credential fields: checked before any request, built into the Z-API path', () => {
 	test('builds the Z-API path; trailing slashes never produce "//"', () => {
 		for (const baseUrl of ['https://api.z-api.io', 'https://api.z-api.io/', 'https://api.z-api.io///', ' https://api.z-api.io/ ']) {
 			expect(buildZApiUrl(readZApiCredentials({ ...raw, baseUrl }), 'send-video-status')).toBe(
@@ -80,7 +80,7 @@ describe('what a Client-Token may contain: one rule for the credential form and 
 	});
 });
 
-describe('scrubSecrets', () => {
+describe('scrubbing what users and logs see', () => {
 	test('masks secrets in plain and URL-encoded form, drops payloads, bounds length', () => {
 		const secret = 'a/b+c secret';
 		const text = `GET https://h/instances/I/token/${encodeURIComponent(secret)}/x failed; token ${secret}; body ${'QUJD'.repeat(100)}`;
@@ -100,7 +100,7 @@ describe('scrubSecrets', () => {
 	});
 });
 
-describe('describeZApiFailure', () => {
+describe("Z-API's answers and network failures, in words a user can act on", () => {
 	test.each([
 		[400, { error: 'your client-token is not configured' }, /requires a Client-Token/, 'rejected'],
 		[400, { error: 'null not allowed' }, /requires a Client-Token/, 'rejected'],
@@ -118,7 +118,7 @@ describe('describeZApiFailure', () => {
 		[500, {}, /failed while handling/, 'unknown'],
 		[504, '<html>Gateway Timeout</html>', /failed while handling/, 'unknown'],
 		[422, { error: 'something else' }, /refused the request \(HTTP 422: something else\)/, 'rejected'],
-	])('HTTP %i %o', (status, body, message, outcome) => {
+	])('HTTP %i %o is explained as %s, with a fix; outcome: %s', (status, body, message, outcome) => {
 		const failure = describeZApiFailure(status, body, 'send-video-status');
 		expect(failure.message).toMatch(message);
 		expect(failure.outcome).toBe(outcome);
