@@ -24,6 +24,11 @@ export interface MediaFields extends MediaLinkFields {
 
 export type UrlHandling = 'checkThenPass' | 'passLink' | 'download';
 
+/** The display names of an operation's media fields, by source: the editor shows them, errors name them. */
+function fieldLabels(fields: MediaLinkFields): Record<'url' | 'binary' | 'base64', string> {
+	return { url: `${fields.label} URL`, binary: 'Input Binary Field', base64: `${fields.label} (Base64)` };
+}
+
 /**
  * The editor fields for picking a file: source, then the link, the binary field or the Base64 text.
  * The link and Base64 fields are not marked required: when the source is an expression n8n shows
@@ -31,6 +36,7 @@ export type UrlHandling = 'checkThenPass' | 'passLink' | 'download';
  */
 export function mediaSourceProperties(fields: MediaFields): INodeProperties[] {
 	const { kind, label } = fields;
+	const labels = fieldLabels(fields);
 	const options = [
 		{ name: 'URL', value: 'url', description: `A public link to the ${kind.noun} file` },
 		{ name: 'Binary File', value: 'binary', description: `${label} file from a previous node (binary data)` },
@@ -47,7 +53,7 @@ export function mediaSourceProperties(fields: MediaFields): INodeProperties[] {
 			description: `Where the ${kind.noun} comes from`,
 		},
 		{
-			displayName: `${label} URL`,
+			displayName: labels.url,
 			name: fields.url,
 			type: 'string',
 			default: '',
@@ -56,7 +62,7 @@ export function mediaSourceProperties(fields: MediaFields): INodeProperties[] {
 			displayOptions: forSource('url'),
 		},
 		{
-			displayName: 'Input Binary Field',
+			displayName: labels.binary,
 			name: 'binaryPropertyName',
 			type: 'string',
 			default: 'data',
@@ -67,7 +73,7 @@ export function mediaSourceProperties(fields: MediaFields): INodeProperties[] {
 			displayOptions: forSource('binary'),
 		},
 		{
-			displayName: `${label} (Base64)`,
+			displayName: labels.base64,
 			name: fields.base64,
 			type: 'string',
 			typeOptions: { rows: 2 },
@@ -123,7 +129,7 @@ export async function readMediaInput(
 	timeout: number,
 ): Promise<MediaInput> {
 	const source = context.getNodeParameter(fields.source, itemIndex) as string;
-	const parameter = mediaParameterLabel(fields, source);
+	const parameter = (fieldLabels(fields) as Record<string, string | undefined>)[source];
 	if (parameter === undefined) {
 		throw new MediaError(
 			`Unknown ${fields.kind.noun} source "${source}"`,
@@ -144,7 +150,7 @@ export async function readMediaInput(
 				}
 				return await readBinaryMedia(context, itemIndex, propertyName, fields.kind);
 			}
-			default:
+			default: // 'base64': any other source was refused above
 				return readBase64Media(getTextParameter(context, fields.base64, parameter, itemIndex), fields.kind);
 		}
 	});
@@ -159,7 +165,7 @@ export async function readMediaLink(
 	check: boolean,
 	timeout: number,
 ): Promise<LinkedMedia> {
-	const parameter = `${fields.label} URL`;
+	const parameter = fieldLabels(fields).url;
 	return await concerning(parameter, async () => {
 		const url = parseMediaUrl(getTextParameter(context, fields.url, parameter, itemIndex), fields.kind);
 		return await linkTo(context, url, fields.kind, check, timeout);
@@ -171,10 +177,4 @@ async function linkTo(context: IExecuteFunctions, url: URL, kind: MediaKind, che
 	if (!check) return { kind: 'link', url: url.href };
 	const probe = await probeMediaUrl(context, url, kind, timeout);
 	return { kind: 'link', url: url.href, bytes: probe.bytes, mimeType: probe.mimeType, uncheckedReason: probeGap(probe) };
-}
-
-/** The display name of the field an item's media comes from, by source; undefined for an unknown source. */
-function mediaParameterLabel(fields: MediaFields, source: string): string | undefined {
-	const labels: Record<string, string> = { url: `${fields.label} URL`, binary: 'Input Binary Field', base64: `${fields.label} (Base64)` };
-	return labels[source];
 }
