@@ -121,7 +121,8 @@ describe('bad input is refused before anything is sent', () => {
 	const file = (content: Buffer, mimeType: string) => ({ binary: { data: { content: content.toString('base64'), mimeType } } });
 	/**
 	 * What goes in, what the error must say, and the parameter it must start with (undefined: the
-	 * error is n8n's own and names the binary field itself, or it names the source in its words).
+	 * error is n8n's own and names the binary field itself, or it names the operation or the source
+	 * in its words).
 	 */
 	type BadInput = [string, INodeParameters, TestItemSpec | undefined, RegExp, string | undefined];
 	const viaUrl = (videoUrl: unknown): INodeParameters => ({ videoSource: 'url', videoUrl: '={{ $json.value }}', ...(videoUrl === undefined ? {} : {}) });
@@ -172,7 +173,8 @@ describe('bad input is refused before anything is sent', () => {
 		['Binary: no binary data at all', { videoSource: 'binary' }, value('x'), /binary file 'data'/, undefined],
 		['Binary: empty field name from an expression', { videoSource: 'binary', binaryPropertyName: '={{ $json.value }}' }, value(''), /No binary field name is set/, 'Input Binary Field'],
 		['Binary: field name is an object', { videoSource: 'binary', binaryPropertyName: '={{ $json.value }}' }, value({ a: 1 }), /^Input Binary Field must be text/, 'Input Binary Field'],
-		// Source, caption and options
+		// Operation, source, caption and options
+		['Operation: unknown value', { operation: 'sendAudioStatus' }, undefined, /^The operation "sendAudioStatus" of "status" is not supported \[item 0\]$/, undefined],
 		['Source: unknown value from an expression', { videoSource: '={{ $json.value }}', videoUrl: link, videoBase64: '={{ $json.value }}' }, value('ftp'), /^Unknown video source "ftp" \[item 0\]$/, undefined],
 		['Caption: an object from an expression', { ...base64Video(), caption: '={{ $json.value }}' }, value({ text: 'hi' }), /^Caption must be text/, 'Caption'],
 		['Caption: over 1024 characters', { ...base64Video(), caption: '={{ $json.value }}' }, value('a'.repeat(1025)), /^Caption is 1025 characters long; WhatsApp allows 1024 \[item 0\]$/, 'Caption'],
