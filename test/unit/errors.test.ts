@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+
 import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
@@ -77,5 +80,22 @@ describe('concerning: naming the parameter a step reads', () => {
 		).toThrow(crash);
 		expect(concerning('Caption', () => 42)).toBe(42);
 		await expect(concerning('Caption', async () => 'ok')).resolves.toBe('ok');
+	});
+});
+
+describe('where n8n errors are made', () => {
+	const root = join(__dirname, '..', '..');
+	const shipped = (folder: string): string[] =>
+		readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+			.filter((file) => file.endsWith('.ts'))
+			.map((file) => [folder, ...file.split(sep)].join('/'));
+
+	test("only the router's helper, the trigger and the transport construct NodeOperationError or NodeApiError", () => {
+		const makers = [...shipped('nodes'), ...shipped('credentials')].filter((file) =>
+			/new\s+Node(Operation|Api)Error\b/.test(readFileSync(join(root, file), 'utf8')),
+		);
+		const allowed = /^nodes\/ZApi\/(actions\/errors\.ts|ZApiTrigger\.node\.ts|trigger\/.+\.ts|transport\/zApiRequest\.ts)$/;
+		expect(makers.filter((file) => !allowed.test(file))).toEqual([]);
+		expect(makers).toContain('nodes/ZApi/actions/errors.ts');
 	});
 });
