@@ -13,10 +13,10 @@ export interface ZApiCredentials {
 	baseUrl: string;
 }
 
-// Whitespace inside a token, or any control character, is a copy-paste accident (a trailing
-// line break is the usual one). Outer whitespace is trimmed; anything left would end up in a URL
-// path or an HTTP header, so it is refused instead.
-export function hasUnsafeCharacter(text: string): boolean {
+// For the Instance ID and Instance Token, which go into the URL path: whitespace inside, or any
+// control character, is a copy-paste accident (a trailing line break is the usual one), and / ? #
+// would change the path. Outer whitespace is trimmed; anything left is refused instead.
+function hasUnsafePathCharacter(text: string): boolean {
 	for (let index = 0; index < text.length; index++) {
 		const code = text.charCodeAt(index);
 		if (code <= 0x20 || code === 0x7f || code === 0x85 || code === 0xa0 || (code >= 0x2000 && code <= 0x200b) || code === 0x2028 || code === 0x2029 || code === 0x3000 || code === 0xfeff) return true;
@@ -44,7 +44,7 @@ function requiredField(value: unknown, label: string, where: string): string {
 	if (text === '') {
 		throw new CredentialProblem(`The Z-API credential has no ${label}`, `Open the credential and fill in ${label}: ${where}.`);
 	}
-	if (hasUnsafeCharacter(text)) {
+	if (hasUnsafePathCharacter(text)) {
 		throw new CredentialProblem(
 			`The ${label} in the Z-API credential contains spaces, line breaks or URL characters`,
 			`Open the credential and paste the ${label} again, exactly as shown ${where}.`,
