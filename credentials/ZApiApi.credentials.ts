@@ -7,6 +7,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { clientTokenProblem, DEFAULT_BASE_URL } from '../nodes/ZApi/transport/credentials';
+
 export class ZApiApi implements ICredentialType {
 	name = 'zApiApi';
 
@@ -48,7 +50,7 @@ export class ZApiApi implements ICredentialType {
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
-			default: 'https://api.z-api.io',
+			default: DEFAULT_BASE_URL,
 			description:
 				'Change only for a Z-API-compatible server. Requests go to {Base URL}/instances/{Instance ID}/token/{Instance Token}/...',
 		},
@@ -61,10 +63,9 @@ export class ZApiApi implements ICredentialType {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> => {
 		const clientToken = typeof credentials.clientToken === 'string' ? credentials.clientToken.trim() : '';
-		// Any whitespace or control character left after trimming is a copy-paste accident; sending it
-		// would either fail inside the HTTP client or leak a malformed header, so it is left out here and
-		// reported by the node before any request (see transport/credentials.ts).
-		if (clientToken === '' || [...clientToken].some((character) => character.trim() === '' || character.charCodeAt(0) < 32 || character.charCodeAt(0) === 127)) {
+		// A token that breaks the rule is never put into a header; the node reports it before any
+		// request (see transport/credentials.ts, which holds the rule).
+		if (clientToken === '' || clientTokenProblem(clientToken) !== undefined) {
 			return requestOptions;
 		}
 		return {
@@ -76,7 +77,7 @@ export class ZApiApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			method: 'GET',
-			url: '={{ String($credentials.baseUrl || "https://api.z-api.io").trim().replace(/\\/+$/, "") }}/instances/{{ encodeURIComponent(String($credentials.instanceId).trim()) }}/token/{{ encodeURIComponent(String($credentials.instanceToken).trim()) }}/status',
+			url: `={{ String($credentials.baseUrl || ${JSON.stringify(DEFAULT_BASE_URL)}).trim().replace(/\\/+$/, "") }}/instances/{{ encodeURIComponent(String($credentials.instanceId).trim()) }}/token/{{ encodeURIComponent(String($credentials.instanceToken).trim()) }}/status`,
 		},
 		rules: [
 			{

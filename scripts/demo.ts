@@ -35,7 +35,8 @@ async function main() {
 				instanceId: process.env.ZAPI_INSTANCE_ID!,
 				instanceToken: process.env.ZAPI_INSTANCE_TOKEN!,
 				clientToken: process.env.ZAPI_CLIENT_TOKEN ?? '',
-				baseUrl: process.env.ZAPI_BASE_URL ?? 'https://api.z-api.io',
+				// Empty means the credential's default Base URL: Z-API itself.
+				baseUrl: process.env.ZAPI_BASE_URL ?? '',
 			}
 		: { instanceId: 'DEMO-INSTANCE', instanceToken: 'DEMO-TOKEN', clientToken: 'DEMO-CLIENT-TOKEN', baseUrl: sandbox!.baseUrl };
 

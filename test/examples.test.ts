@@ -5,25 +5,15 @@ import { join } from 'node:path';
 import { FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
 import type { WorkflowJson } from './harness/runWorkflow';
-import { SECRETS } from './harness/secrets';
+import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import type { VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
-import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
 
 const example = (name: string): WorkflowJson => JSON.parse(readFileSync(join(__dirname, '..', 'examples', name), 'utf8'));
 
 let sandbox: ZApiSandbox;
 let host: VideoHost;
-const credentials = () => ({ zApiApi: { ...SECRETS, baseUrl: sandbox.baseUrl } });
-
-beforeAll(async () => {
-	sandbox = await startZApiSandbox({ instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }], clientToken: SECRETS.clientToken });
-	host = await startVideoHost();
-});
-afterAll(async () => {
-	await sandbox.close();
-	await host.close();
-});
-beforeEach(() => sandbox.reset());
+useSandboxServers((servers) => ({ sandbox, host } = servers));
+const credentials = () => sandboxCredentials(sandbox);
 
 test.each(['default', 'filesystem'] as const)('send-video-status-from-file.json reads the file and posts it (%s binary mode)', async (binaryMode) => {
 	const workflow = example('send-video-status-from-file.json');

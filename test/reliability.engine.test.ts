@@ -8,11 +8,12 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
+import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { errorText, nodeText, runText, SECRETS } from './harness/secrets';
 import type { TestItemSpec } from './harness/testNodes';
 import { ZAPI_NODE, zApiWorkflow } from './harness/workflows';
 import type { Fault, VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
-import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
+import { startZApiSandbox } from './sandbox/zapiSandbox';
 
 const video = readFileSync(FIXTURES.h264);
 const videoBase64 = video.toString('base64');
@@ -20,19 +21,7 @@ const payloadProbe = videoBase64.slice(4000, 4060);
 
 let sandbox: ZApiSandbox;
 let host: VideoHost;
-
-beforeAll(async () => {
-	sandbox = await startZApiSandbox({ instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }], clientToken: SECRETS.clientToken });
-	host = await startVideoHost();
-});
-afterAll(async () => {
-	await sandbox.close();
-	await host.close();
-});
-beforeEach(() => {
-	sandbox.reset();
-	host.requests.length = 0;
-});
+useSandboxServers((servers) => ({ sandbox, host } = servers));
 
 let pathsScanned = 0;
 
@@ -43,7 +32,7 @@ async function send(
 	// By default the item carries the video as Base64 text (parameters hold only expressions, as in real workflows).
 	const items = options.items ?? [{ json: { video: videoBase64 } }];
 	const run = await runWorkflow(zApiWorkflow(parameters, { items, continueOnFail: options.continueOnFail }), {
-		credentials: { zApiApi: { ...SECRETS, baseUrl: sandbox.baseUrl, ...options.credentials } },
+		credentials: sandboxCredentials(sandbox, options.credentials),
 		binaryMode: 'filesystem',
 	});
 	// The secret scan every test gets: the whole run as n8n stores it, and the error with its causes.
@@ -64,7 +53,7 @@ const base64Video = (retries = 2, extra: INodeParameters = {}) => ({
 	options: { retries, retryDelay: 5, timeout: 2000, ...extra },
 });
 
-describe('faults', () => {
+describe('faults from Z-API', () => {
 	type Expectation = { status: 'success' | 'error'; requests: number; message?: RegExp; outcome?: 'rejected' | 'unknown' };
 	const cases: Array<[string, Fault[], Expectation]> = [
 		['429 without Retry-After, then accepted', [{ kind: 'status', status: 429, body: { error: 'rate limit' } }], { status: 'success', requests: 2 }],
@@ -83,7 +72,7 @@ describe('faults', () => {
 		['200 {"value": false}', [{ kind: 'valueFalse' }], { status: 'error', requests: 1, message: /without a message ID/, outcome: 'unknown' }],
 	];
 
-	test.each(cases)('%s', async (_label, faults, expected) => {
+	test.each(cases)('%s: retried only when certainly not posted, accepted at most once, reported with its outcome', async (_label, faults, expected) => {
 		for (const fault of faults) sandbox.injectFault(fault);
 		const run = await send(base64Video());
 		expect(run.status).toBe(expected.status);
@@ -130,77 +119,85 @@ describe('faults', () => {
 describe('bad input is refused before anything is sent', () => {
 	const png = readFileSync(FIXTURES.png);
 	const file = (content: Buffer, mimeType: string) => ({ binary: { data: { content: content.toString('base64'), mimeType } } });
-	type BadInput = [string, INodeParameters, TestItemSpec | undefined, RegExp];
+	/**
+	 * What goes in, what the error must say, and the parameter it must start with (undefined: the
+	 * error is n8n's own and names the binary field itself, or it names the operation or the source
+	 * in its words).
+	 */
+	type BadInput = [string, INodeParameters, TestItemSpec | undefined, RegExp, string | undefined];
 	const viaUrl = (videoUrl: unknown): INodeParameters => ({ videoSource: 'url', videoUrl: '={{ $json.value }}', ...(videoUrl === undefined ? {} : {}) });
 	const viaBase64 = (): INodeParameters => ({ videoSource: 'base64', videoBase64: '={{ $json.value }}' });
 	const value = (value: unknown): TestItemSpec => ({ json: { value } as never });
 
 	const cases: BadInput[] = [
 		// Video URL
-		['URL: empty', viaUrl(''), value(''), /^Video URL: The video URL is empty \[item 0\]$/],
-		['URL: only spaces', viaUrl(''), value('   '), /^Video URL: The video URL is empty/],
-		['URL: relative path', viaUrl(''), value('/promo.mp4'), /^Video URL: .*not a valid absolute URL/],
-		['URL: no scheme', viaUrl(''), value('example.com/promo.mp4'), /^Video URL: .*not a valid absolute URL/],
-		['URL: ftp', viaUrl(''), value('ftp://example.com/a.mp4'), /^Video URL: .*uses ftp: links/],
-		['URL: file', viaUrl(''), value('file:///etc/passwd'), /^Video URL: .*uses file: links/],
-		['URL: javascript', viaUrl(''), value('javascript:alert(1)'), /^Video URL: .*uses javascript: links/],
-		['URL: data URI in the URL field', viaUrl(''), value(`data:video/mp4;base64,${videoBase64.slice(0, 40)}`), /^Video URL: .*uses data: links/],
-		['URL: user and password', viaUrl(''), value('https://user:secret@example.com/a.mp4'), /^Video URL: .*user name or password/],
-		['URL: user only', viaUrl(''), value('https://user@example.com/a.mp4'), /^Video URL: .*user name or password/],
-		['URL: an object from an expression', viaUrl(''), value({ url: link }), /^Video URL must be text, but its expression gave an object \[item 0\]$/],
-		['URL: a list from an expression', viaUrl(''), value([link]), /^Video URL must be text, but its expression gave a list/],
-		['URL: a number from an expression', viaUrl(''), value(12345), /^Video URL: .*not a valid absolute URL/],
-		['URL: spaces inside', viaUrl(''), value('https://exa mple.com/a.mp4'), /^Video URL: .*not a valid absolute URL/],
+		['URL: empty', viaUrl(''), value(''), /^Video URL: The video URL is empty \[item 0\]$/, 'Video URL'],
+		['URL: only spaces', viaUrl(''), value('   '), /^Video URL: The video URL is empty/, 'Video URL'],
+		['URL: relative path', viaUrl(''), value('/promo.mp4'), /^Video URL: .*not a valid absolute URL/, 'Video URL'],
+		['URL: no scheme', viaUrl(''), value('example.com/promo.mp4'), /^Video URL: .*not a valid absolute URL/, 'Video URL'],
+		['URL: ftp', viaUrl(''), value('ftp://example.com/a.mp4'), /^Video URL: .*uses ftp: links/, 'Video URL'],
+		['URL: file', viaUrl(''), value('file:///etc/passwd'), /^Video URL: .*uses file: links/, 'Video URL'],
+		['URL: javascript', viaUrl(''), value('javascript:alert(1)'), /^Video URL: .*uses javascript: links/, 'Video URL'],
+		['URL: data URI in the URL field', viaUrl(''), value(`data:video/mp4;base64,${videoBase64.slice(0, 40)}`), /^Video URL: .*uses data: links/, 'Video URL'],
+		['URL: user and password', viaUrl(''), value('https://user:secret@example.com/a.mp4'), /^Video URL: .*user name or password/, 'Video URL'],
+		['URL: user only', viaUrl(''), value('https://user@example.com/a.mp4'), /^Video URL: .*user name or password/, 'Video URL'],
+		['URL: an object from an expression', viaUrl(''), value({ url: link }), /^Video URL must be text, but its expression gave an object \[item 0\]$/, 'Video URL'],
+		['URL: a list from an expression', viaUrl(''), value([link]), /^Video URL must be text, but its expression gave a list/, 'Video URL'],
+		['URL: a number from an expression', viaUrl(''), value(12345), /^Video URL: .*not a valid absolute URL/, 'Video URL'],
+		['URL: spaces inside', viaUrl(''), value('https://exa mple.com/a.mp4'), /^Video URL: .*not a valid absolute URL/, 'Video URL'],
 		// Base64
-		['Base64: empty', viaBase64(), value(''), /^Video \(Base64\): The Base64 text is empty/],
-		['Base64: invalid character', viaBase64(), value(`${videoBase64.slice(0, 50)}!${videoBase64.slice(51)}`), /invalid character \("!"\)/],
-		['Base64: URL-safe alphabet', viaBase64(), value(videoBase64.replace(/\//g, '_')), /invalid character \("_"\)/],
-		['Base64: truncated', viaBase64(), value(videoBase64.slice(0, 101)), /cut short/],
-		['Base64: padding in the middle', viaBase64(), value(`QUJD==${videoBase64}`), /invalid character/],
-		['Base64: non-ASCII text', viaBase64(), value('vídeo'), /invalid character \(code 237\)/],
-		['Base64: a NUL character', viaBase64(), value(`AAAA\u0000AAAA`), /invalid character \(code 0\)/],
-		['Base64: image data URI', viaBase64(), value(`data:image/png;base64,${png.toString('base64')}`), /declares image\/png, not a video type/],
-		['Base64: audio data URI', viaBase64(), value(`data:audio/mp4;base64,${videoBase64}`), /declares audio\/mp4/],
-		['Base64: data URI without base64', viaBase64(), value('data:video/mp4,AAAA'), /not Base64-encoded/],
-		['Base64: data URI without comma', viaBase64(), value('data:video/mp4;base64'), /no comma/],
-		['Base64: raw PNG', viaBase64(), value(png.toString('base64')), /The file is a PNG image/],
-		['Base64: raw text that decodes to nothing video', viaBase64(), value(Buffer.from('hello world, not a video').toString('base64')), /not recognisable as an MP4/],
-		['Base64: an object from an expression', viaBase64(), value({ data: videoBase64 }), /^Video \(Base64\) must be text, but its expression gave an object/],
-		['Base64: a number from an expression', viaBase64(), value(12345), /cut short/],
-		['Base64: only padding', viaBase64(), value('===='), /invalid character|encodes an empty file/],
+		['Base64: empty', viaBase64(), value(''), /^Video \(Base64\): The Base64 text is empty/, 'Video (Base64)'],
+		['Base64: invalid character', viaBase64(), value(`${videoBase64.slice(0, 50)}!${videoBase64.slice(51)}`), /invalid character \("!"\)/, 'Video (Base64)'],
+		['Base64: URL-safe alphabet', viaBase64(), value(videoBase64.replace(/\//g, '_')), /invalid character \("_"\)/, 'Video (Base64)'],
+		['Base64: truncated', viaBase64(), value(videoBase64.slice(0, 101)), /cut short/, 'Video (Base64)'],
+		['Base64: padding in the middle', viaBase64(), value(`QUJD==${videoBase64}`), /invalid character/, 'Video (Base64)'],
+		['Base64: non-ASCII text', viaBase64(), value('vídeo'), /invalid character \(code 237\)/, 'Video (Base64)'],
+		['Base64: a NUL character', viaBase64(), value(`AAAA\u0000AAAA`), /invalid character \(code 0\)/, 'Video (Base64)'],
+		['Base64: image data URI', viaBase64(), value(`data:image/png;base64,${png.toString('base64')}`), /declares image\/png, not a video type/, 'Video (Base64)'],
+		['Base64: audio data URI', viaBase64(), value(`data:audio/mp4;base64,${videoBase64}`), /declares audio\/mp4/, 'Video (Base64)'],
+		['Base64: data URI without base64', viaBase64(), value('data:video/mp4,AAAA'), /not Base64-encoded/, 'Video (Base64)'],
+		['Base64: data URI without comma', viaBase64(), value('data:video/mp4;base64'), /no comma/, 'Video (Base64)'],
+		['Base64: raw PNG', viaBase64(), value(png.toString('base64')), /The file is a PNG image/, 'Video (Base64)'],
+		['Base64: raw text that decodes to nothing video', viaBase64(), value(Buffer.from('hello world, not a video').toString('base64')), /not recognisable as an MP4/, 'Video (Base64)'],
+		['Base64: an object from an expression', viaBase64(), value({ data: videoBase64 }), /^Video \(Base64\) must be text, but its expression gave an object/, 'Video (Base64)'],
+		['Base64: a number from an expression', viaBase64(), value(12345), /cut short/, 'Video (Base64)'],
+		['Base64: only padding', viaBase64(), value('===='), /invalid character|encodes an empty file/, 'Video (Base64)'],
 		// Binary
-		['Binary: a PNG', { videoSource: 'binary' }, file(png, 'image/png'), /^Input Binary Field: The file is a PNG image/],
-		['Binary: an empty file', { videoSource: 'binary' }, file(Buffer.alloc(0), 'video/mp4'), /The binary file is empty/],
-		['Binary: text labelled as text', { videoSource: 'binary' }, file(Buffer.from('hello'), 'text/plain'), /MIME type text\/plain, not a video type/],
-		['Binary: HTML labelled as MP4', { videoSource: 'binary' }, file(Buffer.from('<!DOCTYPE html><html></html>'), 'video/mp4'), /a text document/],
-		['Binary: unknown bytes, no type', { videoSource: 'binary' }, file(Buffer.from('0123456789abcdef'), ''), /no MIME type/],
-		['Binary: audio-only MP4', { videoSource: 'binary' }, { binary: { data: { file: FIXTURES.audioOnly, mimeType: 'video/mp4' } } }, /no video track/],
-		['Binary: missing property', { videoSource: 'binary', binaryPropertyName: 'video' }, file(video, 'video/mp4'), /no binary field 'video'/],
-		['Binary: no binary data at all', { videoSource: 'binary' }, value('x'), /binary file 'data'/],
-		['Binary: empty field name from an expression', { videoSource: 'binary', binaryPropertyName: '={{ $json.value }}' }, value(''), /No binary field name is set/],
-		['Binary: field name is an object', { videoSource: 'binary', binaryPropertyName: '={{ $json.value }}' }, value({ a: 1 }), /^Input Binary Field must be text/],
-		// Source, caption and options
-		['Source: unknown value from an expression', { videoSource: '={{ $json.value }}', videoUrl: link, videoBase64: '={{ $json.value }}' }, value('ftp'), /^Unknown video source "ftp" \[item 0\]$/],
-		['Caption: an object from an expression', { ...base64Video(), caption: '={{ $json.value }}' }, value({ text: 'hi' }), /^Caption must be text/],
-		['Caption: over 1024 characters', { ...base64Video(), caption: '={{ $json.value }}' }, value('a'.repeat(1025)), /^Caption is 1025 characters long; WhatsApp allows 1024 \[item 0\]$/],
-		['Caption: a bell control character', { ...base64Video(), caption: '={{ $json.value }}' }, value('Sale\u0007!'), /control character \(code 7\) at position 5/],
-		['Caption: an escape sequence', { ...base64Video(), caption: '={{ $json.value }}' }, value('\u001b[31mred'), /control character \(code 27\)/],
-		['Option: timeout below 1 s', base64Video(2, { timeout: 10 }), undefined, /^Timeout must be a number at least 1000 \[item 0\]$/],
-		['Option: timeout as text from an expression', base64Video(2, { timeout: '={{ "soon" }}' }), undefined, /^Timeout must be a number/],
-		['Option: negative retries', base64Video(-1), undefined, /^Retries When Not Sent must be a whole number from 0 to 10/],
-		['Option: fractional retries', base64Video(1.5), undefined, /^Retries When Not Sent must be a whole number/],
-		['Option: retry wait over a minute', base64Video(2, { retryDelay: 120000 }), undefined, /^Retry Wait \(Ms\) must be a number from 0 to 60000/],
+		['Binary: a PNG', { videoSource: 'binary' }, file(png, 'image/png'), /^Input Binary Field: The file is a PNG image/, 'Input Binary Field'],
+		['Binary: an empty file', { videoSource: 'binary' }, file(Buffer.alloc(0), 'video/mp4'), /The binary file is empty/, 'Input Binary Field'],
+		['Binary: text labelled as text', { videoSource: 'binary' }, file(Buffer.from('hello'), 'text/plain'), /MIME type text\/plain, not a video type/, 'Input Binary Field'],
+		['Binary: HTML labelled as MP4', { videoSource: 'binary' }, file(Buffer.from('<!DOCTYPE html><html></html>'), 'video/mp4'), /a text document/, 'Input Binary Field'],
+		['Binary: unknown bytes, no type', { videoSource: 'binary' }, file(Buffer.from('0123456789abcdef'), ''), /no MIME type/, 'Input Binary Field'],
+		['Binary: audio-only MP4', { videoSource: 'binary' }, { binary: { data: { file: FIXTURES.audioOnly, mimeType: 'video/mp4' } } }, /no video track/, 'Input Binary Field'],
+		['Binary: missing property', { videoSource: 'binary', binaryPropertyName: 'video' }, file(video, 'video/mp4'), /no binary field 'video'/, undefined],
+		['Binary: no binary data at all', { videoSource: 'binary' }, value('x'), /binary file 'data'/, undefined],
+		['Binary: empty field name from an expression', { videoSource: 'binary', binaryPropertyName: '={{ $json.value }}' }, value(''), /No binary field name is set/, 'Input Binary Field'],
+		['Binary: field name is an object', { videoSource: 'binary', binaryPropertyName: '={{ $json.value }}' }, value({ a: 1 }), /^Input Binary Field must be text/, 'Input Binary Field'],
+		// Operation, source, caption and options
+		['Operation: unknown value', { operation: 'sendAudioStatus' }, undefined, /^The operation "sendAudioStatus" of "status" is not supported \[item 0\]$/, undefined],
+		['Source: unknown value from an expression', { videoSource: '={{ $json.value }}', videoUrl: link, videoBase64: '={{ $json.value }}' }, value('ftp'), /^Unknown video source "ftp" \[item 0\]$/, undefined],
+		['Caption: an object from an expression', { ...base64Video(), caption: '={{ $json.value }}' }, value({ text: 'hi' }), /^Caption must be text/, 'Caption'],
+		['Caption: over 1024 characters', { ...base64Video(), caption: '={{ $json.value }}' }, value('a'.repeat(1025)), /^Caption is 1025 characters long; WhatsApp allows 1024 \[item 0\]$/, 'Caption'],
+		['Caption: a bell control character', { ...base64Video(), caption: '={{ $json.value }}' }, value('Sale\u0007!'), /control character \(code 7\) at position 5/, 'Caption'],
+		['Caption: an escape sequence', { ...base64Video(), caption: '={{ $json.value }}' }, value('\u001b[31mred'), /control character \(code 27\)/, 'Caption'],
+		['Option: timeout below 1 s', base64Video(2, { timeout: 10 }), undefined, /^Timeout must be a number at least 1000 \[item 0\]$/, 'Timeout'],
+		['Option: timeout as text from an expression', base64Video(2, { timeout: '={{ "soon" }}' }), undefined, /^Timeout must be a number/, 'Timeout'],
+		['Option: negative retries', base64Video(-1), undefined, /^Retries When Not Sent must be a whole number from 0 to 10/, 'Retries When Not Sent'],
+		['Option: fractional retries', base64Video(1.5), undefined, /^Retries When Not Sent must be a whole number/, 'Retries When Not Sent'],
+		['Option: retry wait over a minute', base64Video(2, { retryDelay: 120000 }), undefined, /^Retry Wait \(Ms\) must be a number from 0 to 60000/, 'Retry Wait (Ms)'],
 	];
 
-	test(`${cases.length} bad inputs, each with a clear error naming the item and the parameter`, () => {
+	test('covers at least 40 kinds of bad input', () => {
 		expect(cases.length).toBeGreaterThanOrEqual(40);
 	});
 
-	test.each(cases)('%s', async (_label, parameters, item, message) => {
+	test.each(cases)('%s: nothing is sent; the error says what is wrong, names the parameter and the item, and says how to fix it', async (_label, parameters, item, message, parameter) => {
 		const run = await send(parameters, { items: item ? [item] : undefined });
 		expect(run.status).toBe('error');
-		expect(run.error?.message).toMatch(message);
-		expect(run.error?.message).toMatch(/\[item 0\]$/);
+		const text = run.error?.message ?? '';
+		expect(text).toMatch(message);
+		if (parameter !== undefined) expect(text.slice(0, parameter.length)).toBe(parameter);
+		expect(text).toMatch(/\[item 0\]$/);
 		expect((run.error as unknown as { description?: string }).description ?? '').not.toBe('');
 		expect(sandbox.requests).toHaveLength(0);
 		expect(host.requests).toHaveLength(0);
@@ -217,7 +214,7 @@ describe('bad input is refused before anything is sent', () => {
 	});
 });
 
-describe('credential fields', () => {
+describe('bad credential fields', () => {
 	test.each([
 		['base URL with another scheme', { baseUrl: 'ws://127.0.0.1:1' }, /Base URL .* plain http\(s\) address/],
 		['base URL that is not a URL', { baseUrl: 'api z-api io' }, /Base URL .* not a valid URL/],

@@ -11,11 +11,12 @@ import { BINARY_MODES } from './harness/binaryMode';
 import type { BinaryMode } from './harness/binaryMode';
 import { testCredentials } from './harness/credentialTest';
 import { runWorkflow } from './harness/runWorkflow';
+import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { nodeText, runText, SECRETS } from './harness/secrets';
 import type { TestItemSpec } from './harness/testNodes';
 import { ZAPI_NODE, zApiWorkflow } from './harness/workflows';
 import type { VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
-import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
+import { startZApiSandbox } from './sandbox/zapiSandbox';
 
 const LIMIT = 10_485_760;
 const video = readFileSync(FIXTURES.h264);
@@ -37,16 +38,7 @@ function mp4OfSize(bytes: number): Buffer {
 
 let sandbox: ZApiSandbox;
 let host: VideoHost;
-
-const credentials = (overrides: Record<string, string> = {}) => ({
-	zApiApi: {
-		instanceId: SECRETS.instanceId,
-		instanceToken: SECRETS.instanceToken,
-		clientToken: SECRETS.clientToken,
-		baseUrl: sandbox.baseUrl,
-		...overrides,
-	},
-});
+useSandboxServers((servers) => ({ sandbox, host } = servers));
 
 interface SendOptions {
 	items?: TestItemSpec[];
@@ -58,7 +50,7 @@ interface SendOptions {
 async function send(parameters: INodeParameters, options: SendOptions = {}) {
 	const run = await runWorkflow(zApiWorkflow(parameters, { items: options.items, continueOnFail: options.continueOnFail }), {
 		binaryMode: options.binaryMode,
-		credentials: credentials(options.credentials),
+		credentials: sandboxCredentials(sandbox, options.credentials),
 	});
 	// Whatever happened, the node never leaks a secret into what n8n stores or shows.
 	const everything = runText(run);
@@ -76,26 +68,6 @@ const binaryItem = (file: string | Buffer, mimeType: string | undefined = 'video
 				? { file, mimeType, fileName: file.split('/').pop() }
 				: { content: file.toString('base64'), mimeType, fileName: 'video.mp4' },
 	},
-});
-
-beforeAll(async () => {
-	sandbox = await startZApiSandbox({
-		instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }],
-		clientToken: SECRETS.clientToken,
-	});
-	host = await startVideoHost();
-});
-
-afterAll(async () => {
-	await sandbox.close();
-	await host.close();
-});
-
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.setClientToken(SECRETS.clientToken);
-	sandbox.setInstanceConnected(SECRETS.instanceId, true);
-	host.requests.length = 0;
 });
 
 describe('binary source', () => {
@@ -392,20 +364,20 @@ describe('Z-API errors', () => {
 		expect(sandbox.requests[0].clientTokenHeader).toBeUndefined();
 	});
 
-	test('missing Client-Token on an account that requires it', async () => {
+	test('an empty Client-Token on an account that requires one: HTTP 400 explained, pointing to the Client-Token field', async () => {
 		const run = await send(viaLink, { credentials: { clientToken: '' } });
 		expect(run.error?.message).toBe('Z-API requires a Client-Token for this account, and none was sent (HTTP 400) [item 0]');
 		expect(run.error?.description).toMatch(/Client-Token field/);
 		expect((run.error as unknown as { httpCode?: string }).httpCode).toBe('400');
 	});
 
-	test('wrong Client-Token (Z-API echoes it; it never reaches the error)', async () => {
+	test('a wrong Client-Token: HTTP 403 explained, and the value Z-API echoes never reaches the error', async () => {
 		const run = await send(viaLink, { credentials: { clientToken: 'CLIENT-wrong-5e5e-unique' } });
 		expect(run.error?.message).toBe('Z-API rejected the Client-Token (HTTP 403) [item 0]');
 		expect(runText(run)).not.toContain('CLIENT-wrong-5e5e-unique');
 	});
 
-	test('wrong instance ID, and wrong instance token', async () => {
+	test('a wrong instance ID (404) or instance token (401): both named as not accepted, the token never shown', async () => {
 		const wrongId = await send(viaLink, { credentials: { instanceId: 'NO-SUCH-INSTANCE' } });
 		expect(wrongId.error?.message).toMatch(/^Z-API did not accept the instance ID and token \(HTTP 404/);
 		const wrongToken = await send(viaLink, { credentials: { instanceToken: 'TOKEN-wrong-unique-9911' } });
@@ -413,7 +385,7 @@ describe('Z-API errors', () => {
 		expect(runText(wrongToken)).not.toContain('TOKEN-wrong-unique-9911');
 	});
 
-	test('instance not connected', async () => {
+	test('an instance not connected to WhatsApp: says so and how to connect it', async () => {
 		sandbox.setInstanceConnected(SECRETS.instanceId, false);
 		const run = await send(viaLink);
 		expect(run.error?.message).toBe('The Z-API instance is not connected to WhatsApp [item 0]');
@@ -438,7 +410,7 @@ describe('Z-API errors', () => {
 		if (outcome === 'unknown') expect(run.error?.description).toMatch(/may or may not have been posted/);
 	});
 
-	test('Z-API unreachable', async () => {
+	test('Z-API unreachable: retried, then reported as not sent', async () => {
 		const closed = await startZApiSandbox();
 		const deadUrl = closed.baseUrl;
 		await closed.close();
@@ -482,7 +454,7 @@ describe('Z-API errors', () => {
 });
 
 describe('credential test (the editor\'s "Test" button)', () => {
-	const data = (overrides: Record<string, string> = {}) => ({ ...credentials(overrides).zApiApi });
+	const data = (overrides: Record<string, string> = {}) => sandboxCredentials(sandbox, overrides).zApiApi;
 
 	test('passes for valid credentials, also with a trailing slash in the base URL', async () => {
 		expect(await testCredentials('zApiApi', data())).toEqual({ status: 'OK', message: 'Connection successful!' });

@@ -7,28 +7,19 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
+import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { runText, SECRETS } from './harness/secrets';
 import type { TestItemSpec } from './harness/testNodes';
 import { ZAPI_NODE, zApiWorkflow } from './harness/workflows';
 import type { VideoHost, ZApiSandbox } from './sandbox/zapiSandbox';
-import { startVideoHost, startZApiSandbox } from './sandbox/zapiSandbox';
 
 let sandbox: ZApiSandbox;
 let host: VideoHost;
-
-beforeAll(async () => {
-	sandbox = await startZApiSandbox({ instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }], clientToken: SECRETS.clientToken });
-	host = await startVideoHost();
-});
-afterAll(async () => {
-	await sandbox.close();
-	await host.close();
-});
-beforeEach(() => sandbox.reset());
+useSandboxServers((servers) => ({ sandbox, host } = servers));
 
 async function send(parameters: INodeParameters, items?: TestItemSpec[], continueOnFail = false) {
 	const run = await runWorkflow(zApiWorkflow(parameters, { items, continueOnFail }), {
-		credentials: { zApiApi: { ...SECRETS, baseUrl: sandbox.baseUrl } },
+		credentials: sandboxCredentials(sandbox),
 		binaryMode: 'filesystem',
 	});
 	expect(runText(run)).not.toContain(SECRETS.instanceToken);
@@ -43,7 +34,7 @@ describe('facts in the output, under "video"', () => {
 		['h264', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
 		['noAudio', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', fastStart: true, warnings: [] }],
 		['quicktime', { container: 'quicktime', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
-	] as const)('%s', async (fixture, expected) => {
+	] as const)('%s: container, duration, picture size, codecs and fast start as the file holds them', async (fixture, expected) => {
 		const path = FIXTURES[fixture];
 		const run = await send({ videoSource: 'binary' }, [fileItem(path, fixture === 'quicktime' ? 'video/quicktime' : 'video/mp4')]);
 		expect(run.status).toBe('success');

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 import { base64DecodedLength, decodeBase64Range, parseBase64 } from '../../nodes/ZApi/media/base64';
-import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES, tooLargeMessage } from '../../nodes/ZApi/media/limits';
-import { MediaError } from '../../nodes/ZApi/media/MediaError';
-import { IMAGE, STICKER, VIDEO } from '../../nodes/ZApi/media/kinds';
+import { exceedsLimit, formatBytes, tooLargeMessage } from '../../nodes/ZApi/media/limits';
+import { MediaError } from '../../nodes/ZApi/InputError';
+import { IMAGE, STATUS_VIDEO_MAX_BYTES, STICKER, VIDEO } from '../../nodes/ZApi/media/kinds';
 import { normalizeMimeType, resolveMimeType } from '../../nodes/ZApi/media/mimeType';
 import { sniffMedia } from '../../nodes/ZApi/media/sniff';
 import { describeUrl, parseMediaUrl, readBase64Media } from '../../nodes/ZApi/media/source';
@@ -21,20 +21,22 @@ function mediaError(run: () => unknown): MediaError {
 	throw new Error('expected a MediaError');
 }
 
-describe('limits', () => {
+describe('size limits and how they are worded', () => {
 	test('10 MB means 10,485,760 bytes, inclusive', () => {
 		expect(STATUS_VIDEO_MAX_BYTES).toBe(10_485_760);
-		expect(exceedsLimit(10_485_760)).toBe(false);
-		expect(exceedsLimit(10_485_761)).toBe(true);
+		expect(VIDEO.maxBytes).toBe(STATUS_VIDEO_MAX_BYTES);
+		expect(exceedsLimit(10_485_760, VIDEO.maxBytes)).toBe(false);
+		expect(exceedsLimit(10_485_761, VIDEO.maxBytes)).toBe(true);
 	});
 
 	test('formats sizes the way users read them, with the exact count', () => {
 		expect(formatBytes(13_002_411)).toBe('12.4 MB (13,002,411 bytes)');
-		expect(tooLargeMessage(10_485_761)).toBe('The video is 10.0 MB (10,485,761 bytes); WhatsApp Status accepts at most 10.0 MB (10,485,760 bytes)');
+		expect(tooLargeMessage(10_485_761, VIDEO)).toBe('The video is 10.0 MB (10,485,761 bytes); WhatsApp Status accepts at most 10.0 MB (10,485,760 bytes)');
+		expect(tooLargeMessage(16_777_217, STICKER)).toBe('The sticker is 16.0 MB (16,777,217 bytes); WhatsApp accepts at most 16.0 MB (16,777,216 bytes)');
 	});
 });
 
-describe('parseBase64', () => {
+describe('Base64 and data URIs: checked in one pass, decoded only as needed', () => {
 	const payload = mp4.toString('base64');
 
 	test('raw Base64 passes through unchanged, without a copy', () => {
@@ -90,7 +92,7 @@ describe('parseBase64', () => {
 	});
 });
 
-describe('sniffMedia and resolveMimeType', () => {
+describe('what a file is (its bytes) against what it claims (its MIME type)', () => {
 	test.each([
 		['h264', 'mp4'],
 		['hevc', 'mp4'],
@@ -133,7 +135,7 @@ describe('sniffMedia and resolveMimeType', () => {
 	});
 });
 
-describe('readBase64Media', () => {
+describe('Base64 media: size and type without decoding the whole file', () => {
 	test('reports size and type without decoding the whole file', () => {
 		const media = readBase64Media(mp4.toString('base64'), VIDEO);
 		expect(media).toEqual({ kind: 'inline', mimeType: 'video/mp4', bytes: mp4.length, payload: mp4.toString('base64') });
@@ -149,10 +151,10 @@ describe('readBase64Media', () => {
 	});
 });
 
-describe('parseMediaUrl', () => {
+describe('media links: checked before anything is sent', () => {
 	test('accepts http(s) links, trimmed', () => {
-		expect(parseMediaUrl('  https://cdn.example.com/v.mp4?sig=abc ').href).toBe('https://cdn.example.com/v.mp4?sig=abc');
-		expect(parseMediaUrl('http://10.0.0.5:8080/v.mp4').protocol).toBe('http:');
+		expect(parseMediaUrl('  https://cdn.example.com/v.mp4?sig=abc ', VIDEO).href).toBe('https://cdn.example.com/v.mp4?sig=abc');
+		expect(parseMediaUrl('http://10.0.0.5:8080/v.mp4', VIDEO).protocol).toBe('http:');
 	});
 
 	test.each([
@@ -163,11 +165,16 @@ describe('parseMediaUrl', () => {
 		['javascript:alert(1)', /uses javascript: links/],
 		['https://u:p@example.com/v.mp4', /user name or password/],
 	])('refuses %p', (text, message) => {
-		expect(mediaError(() => parseMediaUrl(text)).message).toMatch(message);
+		expect(mediaError(() => parseMediaUrl(text, VIDEO)).message).toMatch(message);
 	});
 
-	test('names the kind of media in messages', () => {
-		expect(mediaError(() => parseMediaUrl('', 'image')).message).toBe('The image URL is empty');
+	test('names the kind of media in messages and examples', () => {
+		expect(mediaError(() => parseMediaUrl('', IMAGE)).message).toBe('The image URL is empty');
+		const relative = mediaError(() => parseMediaUrl('stickers/smile.webp', STICKER));
+		expect([relative.message, relative.hint]).toEqual([
+			'The sticker URL is not a valid absolute URL',
+			'Use a full link that starts with https:// (or http://), for example https://example.com/picture.jpg.',
+		]);
 	});
 
 	test('describes a link without its query string (signed links carry secrets there)', () => {

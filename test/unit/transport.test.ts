@@ -1,10 +1,12 @@
-import { buildZApiUrl, CredentialProblem, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
+import { ZApiApi } from '../../credentials/ZApiApi.credentials';
+import { CredentialProblem } from '../../nodes/ZApi/InputError';
+import { buildZApiUrl, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
 import { errorTextOf, scrubSecrets } from '../../nodes/ZApi/transport/scrub';
 import { describeNetworkFailure, describeZApiFailure, networkCodeOf, parseRetryAfter, requireMessageId, retryDelay } from '../../nodes/ZApi/transport/zApiRequest';
 
 const raw = { instanceId: 'INST1', instanceToken: 'TOK1', clientToken: 'CT1', baseUrl: 'https://api.z-api.io' };
 
-describe('readZApiCredentials and buildZApiUrl', () => {
+describe('credential fields: checked before any request, built into the Z-API path', () => {
 	test('builds the Z-API path; trailing slashes never produce "//"', () => {
 		for (const baseUrl of ['https://api.z-api.io', 'https://api.z-api.io/', 'https://api.z-api.io///', ' https://api.z-api.io/ ']) {
 			expect(buildZApiUrl(readZApiCredentials({ ...raw, baseUrl }), 'send-video-status')).toBe(
@@ -45,7 +47,40 @@ describe('readZApiCredentials and buildZApiUrl', () => {
 	});
 });
 
-describe('scrubSecrets', () => {
+describe('what a Client-Token may contain: one rule for the credential form and the node', () => {
+	const credentialType = new ZApiApi();
+	const headerSent = async (clientToken: string) =>
+		(await credentialType.authenticate({ ...raw, clientToken }, { url: 'https://api.z-api.io/x' })).headers?.['Client-Token'];
+	const nodeReads = (clientToken: string) => {
+		try {
+			return readZApiCredentials({ ...raw, clientToken }).clientToken;
+		} catch (error) {
+			expect(error).toBeInstanceOf(CredentialProblem);
+			return (error as Error).message;
+		}
+	};
+
+	test.each([
+		['letters and digits', 'F1a2B3c4', 'F1a2B3c4'],
+		['punctuation such as / + = - _ .', 'aB/cD+eF=g-h_i.j', 'aB/cD+eF=g-h_i.j'],
+		['surrounding whitespace (trimmed)', ' \r\nF1a2\t ', 'F1a2'],
+	])('%s: sent as a header, accepted by the node', async (_label, token, sent) => {
+		expect(await headerSent(token)).toBe(sent);
+		expect(nodeReads(token)).toBe(sent);
+	});
+
+	test.each([
+		['a line break inside', 'F1a2\r\nX-Injected: 1', 'The Client-Token in the Z-API credential contains spaces or line breaks'],
+		['a space inside', 'F1a2 B3c4', 'The Client-Token in the Z-API credential contains spaces or line breaks'],
+		['a zero-width space inside', 'F1a2\u200bB3c4', 'The Client-Token in the Z-API credential contains spaces or line breaks'],
+		['a letter outside ASCII', 'F1a2éB3c4', 'The Client-Token in the Z-API credential contains characters other than letters, digits and punctuation'],
+	])('%s: no header is sent, and the node names the problem', async (_label, token, message) => {
+		expect(await headerSent(token)).toBeUndefined();
+		expect(nodeReads(token)).toBe(message);
+	});
+});
+
+describe('scrubbing what users and logs see', () => {
 	test('masks secrets in plain and URL-encoded form, drops payloads, bounds length', () => {
 		const secret = 'a/b+c secret';
 		const text = `GET https://h/instances/I/token/${encodeURIComponent(secret)}/x failed; token ${secret}; body ${'QUJD'.repeat(100)}`;
@@ -65,7 +100,7 @@ describe('scrubSecrets', () => {
 	});
 });
 
-describe('describeZApiFailure', () => {
+describe("Z-API's answers and network failures, in words a user can act on", () => {
 	test.each([
 		[400, { error: 'your client-token is not configured' }, /requires a Client-Token/, 'rejected'],
 		[400, { error: 'null not allowed' }, /requires a Client-Token/, 'rejected'],
@@ -83,7 +118,7 @@ describe('describeZApiFailure', () => {
 		[500, {}, /failed while handling/, 'unknown'],
 		[504, '<html>Gateway Timeout</html>', /failed while handling/, 'unknown'],
 		[422, { error: 'something else' }, /refused the request \(HTTP 422: something else\)/, 'rejected'],
-	])('HTTP %i %o', (status, body, message, outcome) => {
+	])('HTTP %i %o is explained as %s, with a fix; outcome: %s', (status, body, message, outcome) => {
 		const failure = describeZApiFailure(status, body, 'send-video-status');
 		expect(failure.message).toMatch(message);
 		expect(failure.outcome).toBe(outcome);

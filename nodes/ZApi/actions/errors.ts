@@ -2,26 +2,22 @@ import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { InputError } from '../InputError';
-import { CredentialProblem } from '../transport/credentials';
 
 /**
- * The one place where failures become the errors n8n shows: problems with the item's media or
- * the credential become input errors naming the item (and the parameter, when known); n8n's own
- * errors pass unchanged so their HTTP details stay; anything else is wrapped.
+ * The router's one way of turning a failure into the error n8n shows. An input problem becomes a
+ * NodeOperationError naming the parameter (as a prefix, unless its message already starts with
+ * the parameter's name, as in "Caption is 1025 characters long") and the item, with the fix as its
+ * description. n8n's own errors (the transport's NodeApiError for Z-API's answers, the binary data
+ * helpers' errors) pass unchanged so their HTTP details stay; anything else is a crash and is wrapped.
  */
-export function toNodeError(
-	node: INode,
-	error: unknown,
-	itemIndex: number,
-	parameterLabel?: string,
-): NodeOperationError | NodeApiError {
+export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError | NodeApiError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		error.context.itemIndex ??= itemIndex;
 		return error;
 	}
 	if (error instanceof InputError) {
-		// Credential problems name the credential field already; the parameter label would mislead.
-		const prefix = parameterLabel && !(error instanceof CredentialProblem) ? `${parameterLabel}: ` : '';
+		const { parameter } = error;
+		const prefix = parameter && !error.message.startsWith(parameter) ? `${parameter}: ` : '';
 		return new NodeOperationError(node, `${prefix}${error.message} [item ${itemIndex}]`, {
 			itemIndex,
 			description: error.hint,

@@ -1,44 +1,48 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { concerning, MediaError } from '../InputError';
 import type { MediaKind } from '../media/kinds';
-import { MediaError } from '../media/MediaError';
-import type { PreparedMedia } from '../media/source';
+import type { LinkedMedia, PreparedMedia } from '../media/source';
 import { downloadMedia, parseMediaUrl, probeGap, probeMediaUrl, readBase64Media, readBinaryMedia } from '../media/source';
-import { mediaJsonBody } from '../transport/jsonBody';
-import { toNodeError } from './errors';
 import { getTextParameter } from './parameters';
 
-/** How one operation names its media fields ("videoSource", "videoUrl", ... for the video). */
-export interface MediaFields {
+/** How an operation whose media can only be a link names its field ("gifUrl" for the GIF reply). */
+export interface MediaLinkFields {
 	kind: MediaKind;
-	source: string;
 	url: string;
-	base64: string;
-	/** "Video", "Image", "Sticker": the start of each field's label. */
+	/** "Video", "GIF": the start of each field's label ("Video URL"). */
 	label: string;
+}
+
+/** How one operation names its media fields ("videoSource", "videoUrl", ... for the video). */
+export interface MediaFields extends MediaLinkFields {
+	source: string;
+	base64: string;
 	/** Shown under the URL and binary fields: what a good file is. */
 	advice: string;
 }
 
 export type UrlHandling = 'checkThenPass' | 'passLink' | 'download';
 
-type Show = Record<string, Array<string | number | boolean>>;
+/** The display names of an operation's media fields, by source: the editor shows them, errors name them. */
+function fieldLabels(fields: MediaLinkFields): Record<'url' | 'binary' | 'base64', string> {
+	return { url: `${fields.label} URL`, binary: 'Input Binary Field', base64: `${fields.label} (Base64)` };
+}
 
 /**
  * The editor fields for picking a file: source, then the link, the binary field or the Base64 text.
  * The link and Base64 fields are not marked required: when the source is an expression n8n shows
  * every field and would refuse to start for the empty ones; an empty value is refused per item instead.
  */
-export function mediaSourceProperties(fields: MediaFields, show: Show): INodeProperties[] {
+export function mediaSourceProperties(fields: MediaFields): INodeProperties[] {
 	const { kind, label } = fields;
+	const labels = fieldLabels(fields);
 	const options = [
 		{ name: 'URL', value: 'url', description: `A public link to the ${kind.noun} file` },
 		{ name: 'Binary File', value: 'binary', description: `${label} file from a previous node (binary data)` },
 		{ name: 'Base64', value: 'base64', description: `The ${kind.noun} file as Base64 text or a data URI` },
 	];
-	const example = kind.category === 'video' ? 'https://example.com/video.mp4' : 'https://example.com/picture.jpg';
-	const uriExample = kind.category === 'video' ? 'data:video/mp4;base64,AAAAIGZ0eXBpc29t...' : 'data:image/png;base64,iVBORw0KGgo...';
-	const forSource = (source: string) => ({ show: { ...show, [fields.source]: [source] } });
+	const forSource = (source: string) => ({ show: { [fields.source]: [source] } });
 	return [
 		{
 			displayName: `${label} Source`,
@@ -47,19 +51,18 @@ export function mediaSourceProperties(fields: MediaFields, show: Show): INodePro
 			options,
 			default: 'url',
 			description: `Where the ${kind.noun} comes from`,
-			displayOptions: { show },
 		},
 		{
-			displayName: `${label} URL`,
+			displayName: labels.url,
 			name: fields.url,
 			type: 'string',
 			default: '',
-			placeholder: example,
+			placeholder: kind.example.url,
 			description: `Direct http(s) link to the ${kind.noun} file (${fields.advice})`,
 			displayOptions: forSource('url'),
 		},
 		{
-			displayName: 'Input Binary Field',
+			displayName: labels.binary,
 			name: 'binaryPropertyName',
 			type: 'string',
 			default: 'data',
@@ -70,12 +73,12 @@ export function mediaSourceProperties(fields: MediaFields, show: Show): INodePro
 			displayOptions: forSource('binary'),
 		},
 		{
-			displayName: `${label} (Base64)`,
+			displayName: labels.base64,
 			name: fields.base64,
 			type: 'string',
 			typeOptions: { rows: 2 },
 			default: '',
-			placeholder: uriExample,
+			placeholder: kind.example.dataUri,
 			description: `The ${kind.noun} as a data URI or as raw Base64 (its type is then recognised from its bytes). Line breaks are ignored.`,
 			displayOptions: forSource('base64'),
 		},
@@ -108,9 +111,15 @@ export function urlHandlingOption(fields: MediaFields): INodeProperties {
 	};
 }
 
+/** An item's media, and the display name of the field it came from, to name in problems found later. */
+export interface MediaInput {
+	media: PreparedMedia;
+	parameter: string;
+}
+
 /**
  * Reads, checks and encodes the item's media as its operation's fields describe, whatever the
- * source; problems become input errors naming the item and the field.
+ * source; every problem found names the field the media came from.
  */
 export async function readMediaInput(
 	context: IExecuteFunctions,
@@ -118,54 +127,54 @@ export async function readMediaInput(
 	fields: MediaFields,
 	urlHandling: UrlHandling,
 	timeout: number,
-	/** For operations with a single possible source (and so no source field). */
-	fixedSource?: 'url' | 'binary' | 'base64',
-): Promise<PreparedMedia> {
-	const source = fixedSource ?? (context.getNodeParameter(fields.source, itemIndex) as string);
-	try {
+): Promise<MediaInput> {
+	const source = context.getNodeParameter(fields.source, itemIndex) as string;
+	const parameter = (fieldLabels(fields) as Record<string, string | undefined>)[source];
+	if (parameter === undefined) {
+		throw new MediaError(
+			`Unknown ${fields.kind.noun} source "${source}"`,
+			`The ${fields.label} Source must be "url", "binary" or "base64"; check the expression that sets it.`,
+		);
+	}
+	const media = await concerning(parameter, async (): Promise<PreparedMedia> => {
 		switch (source) {
 			case 'url': {
-				const url = parseMediaUrl(getTextParameter(context, fields.url, `${fields.label} URL`, itemIndex), fields.kind.noun);
+				const url = parseMediaUrl(getTextParameter(context, fields.url, parameter, itemIndex), fields.kind);
 				if (urlHandling === 'download') return await downloadMedia(context, url, fields.kind, timeout);
-				if (urlHandling === 'passLink') return { kind: 'link', url: url.href };
-				const probe = await probeMediaUrl(context, url, fields.kind, timeout);
-				return { kind: 'link', url: url.href, bytes: probe.bytes, mimeType: probe.mimeType, uncheckedReason: probeGap(probe) };
+				return await linkTo(context, url, fields.kind, urlHandling === 'checkThenPass', timeout);
 			}
 			case 'binary': {
-				const propertyName = getTextParameter(context, 'binaryPropertyName', 'Input Binary Field', itemIndex).trim();
+				const propertyName = getTextParameter(context, 'binaryPropertyName', parameter, itemIndex).trim();
 				if (propertyName === '') {
 					throw new MediaError('No binary field name is set', `Enter the name of the input binary field that holds the ${fields.kind.noun}, usually "data".`);
 				}
 				return await readBinaryMedia(context, itemIndex, propertyName, fields.kind);
 			}
-			case 'base64':
-				return readBase64Media(getTextParameter(context, fields.base64, `${fields.label} (Base64)`, itemIndex), fields.kind);
-			default:
-				throw new MediaError(
-					`Unknown ${fields.kind.noun} source "${source}"`,
-					`The ${fields.label} Source must be "url", "binary" or "base64"; check the expression that sets it.`,
-				);
+			default: // 'base64': any other source was refused above
+				return readBase64Media(getTextParameter(context, fields.base64, parameter, itemIndex), fields.kind);
 		}
-	} catch (error) {
-		throw toNodeError(context.getNode(), error, itemIndex, mediaParameterLabel(fields, source));
-	}
+	});
+	return { media, parameter };
 }
 
-/** The label of the field an item's media came from, to name it in errors. */
-export function mediaParameterLabel(fields: MediaFields, source: string): string | undefined {
-	const labels: Record<string, string> = { url: `${fields.label} URL`, binary: 'Input Binary Field', base64: `${fields.label} (Base64)` };
-	return labels[source];
+/** Reads and checks the item's link, for operations whose media can only be one (Z-API downloads the file). */
+export async function readMediaLink(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	fields: MediaLinkFields,
+	check: boolean,
+	timeout: number,
+): Promise<LinkedMedia> {
+	const parameter = fieldLabels(fields).url;
+	return await concerning(parameter, async () => {
+		const url = parseMediaUrl(getTextParameter(context, fields.url, parameter, itemIndex), fields.kind);
+		return await linkTo(context, url, fields.kind, check, timeout);
+	});
 }
 
-/**
- * The request body for an operation that sends one media field: an object for a link, a finished
- * JSON Buffer for a file (see transport/jsonBody.ts). Drops the media's own copy of the file once
- * it is in the body, so only the body stays in memory while it is sent.
- */
-export function mediaRequestBody(field: string, media: PreparedMedia, others: IDataObject = {}): IDataObject | Buffer {
-	if (media.kind === 'link') return { [field]: media.url, ...others };
-	const body = mediaJsonBody(field, media, others);
-	media.payload = undefined;
-	media.content = undefined;
-	return body;
+/** A link passed on to Z-API, after asking its host for the size and type when `check` is set. */
+async function linkTo(context: IExecuteFunctions, url: URL, kind: MediaKind, check: boolean, timeout: number): Promise<LinkedMedia> {
+	if (!check) return { kind: 'link', url: url.href };
+	const probe = await probeMediaUrl(context, url, kind, timeout);
+	return { kind: 'link', url: url.href, bytes: probe.bytes, mimeType: probe.mimeType, uncheckedReason: probeGap(probe) };
 }

@@ -1,7 +1,6 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { InputError } from '../InputError';
-import { toNodeError } from './errors';
+import { concerning, InputError } from '../InputError';
 import { getTextParameter } from './parameters';
 
 // E.164: at most 15 digits with the country code; the shortest numbers with one have 10.
@@ -40,7 +39,7 @@ export function normalizePhone(text: string): string {
 }
 
 /** The fields every status reply has: who, and which of our statuses they replied to. */
-export function replyTargetProperties(show: Record<string, string[]>): INodeProperties[] {
+export function replyTargetProperties(): INodeProperties[] {
 	return [
 		{
 			displayName: 'Phone',
@@ -50,7 +49,6 @@ export function replyTargetProperties(show: Record<string, string[]>): INodeProp
 			required: true,
 			placeholder: '5511987654321',
 			description: 'The number of the person who replied to the status, with country code (digits; +, spaces and dashes are removed)',
-			displayOptions: { show },
 		},
 		{
 			displayName: 'Status Message ID',
@@ -60,27 +58,17 @@ export function replyTargetProperties(show: Record<string, string[]>): INodeProp
 			required: true,
 			placeholder: '={{ $json.messageId }}',
 			description: "The status being replied to: the messageId from Z-API's received-message webhook (isStatusReply), as the Z-API Trigger outputs it",
-			displayOptions: { show },
 		},
 	];
 }
 
 export function readReplyTarget(context: IExecuteFunctions, itemIndex: number): { phone: string; statusMessageId: string } {
-	let phone: string;
-	try {
-		phone = normalizePhone(getTextParameter(context, 'phone', 'Phone', itemIndex));
-	} catch (error) {
-		throw toNodeError(context.getNode(), error, itemIndex, 'Phone');
-	}
+	const phone = concerning('Phone', () => normalizePhone(getTextParameter(context, 'phone', 'Phone', itemIndex)));
 	const statusMessageId = getTextParameter(context, 'statusMessageId', 'Status Message ID', itemIndex).trim();
 	if (statusMessageId === '' || /\s/.test(statusMessageId)) {
-		throw toNodeError(
-			context.getNode(),
-			new InputError(
-				statusMessageId === '' ? 'The status message ID is empty' : 'The status message ID contains spaces',
-				"Map the messageId of the status from Z-API's received-message webhook (the Z-API Trigger's status replies).",
-			),
-			itemIndex,
+		throw new InputError(
+			statusMessageId === '' ? 'The status message ID is empty' : 'The status message ID contains spaces',
+			"Map the messageId of the status from Z-API's received-message webhook (the Z-API Trigger's status replies).",
 			'Status Message ID',
 		);
 	}

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import type { RetryPolicy } from '../transport/zApiRequest';
 import { MAX_RETRY_WAIT_MS } from '../transport/zApiRequest';
@@ -41,13 +41,13 @@ export interface RequestSettings {
 	retry: RetryPolicy;
 }
 
-/** Reads and checks the request options of the item. */
-export function readRequestSettings(context: IExecuteFunctions, options: Record<string, unknown>, itemIndex: number): RequestSettings {
+/** Checks the request options of the item (from its "Options" collection). */
+export function readRequestSettings(options: Record<string, unknown>): RequestSettings {
 	return {
-		timeout: getNumberOption(context, options.timeout, 'Timeout', itemIndex, { min: 1000, fallback: DEFAULT_TIMEOUT_MS }),
+		timeout: getNumberOption(options.timeout, 'Timeout', { min: 1000, fallback: DEFAULT_TIMEOUT_MS }),
 		retry: {
-			maxRetries: getNumberOption(context, options.retries, 'Retries When Not Sent', itemIndex, { min: 0, max: 10, fallback: 2, integer: true }),
-			baseDelayMs: getNumberOption(context, options.retryDelay, 'Retry Wait (Ms)', itemIndex, { min: 0, max: MAX_RETRY_WAIT_MS, fallback: 1000 }),
+			maxRetries: getNumberOption(options.retries, 'Retries When Not Sent', { min: 0, max: 10, fallback: 2, integer: true }),
+			baseDelayMs: getNumberOption(options.retryDelay, 'Retry Wait (Ms)', { min: 0, max: MAX_RETRY_WAIT_MS, fallback: 1000 }),
 		},
 	};
 }
@@ -58,14 +58,13 @@ export function byDisplayName(options: INodeProperties[]): INodeProperties[] {
 }
 
 /** The "Options" collection of an operation: its own options plus the request options, alphabetical. */
-export function optionsCollection(show: Record<string, string[]>, ownOptions: INodeProperties[] = []): INodeProperties {
+export function optionsCollection(ownOptions: INodeProperties[] = []): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: { show },
 		options: byDisplayName([...ownOptions, ...requestOptions]),
 	};
 }

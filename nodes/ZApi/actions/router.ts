@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
+import { InputError } from '../InputError';
 import { toNodeError } from './errors';
 import { statusOperations } from './status/Status.resource';
 import type { ZApiOperation } from './types';
@@ -11,7 +11,10 @@ const operationsByResource: Record<string, Record<string, ZApiOperation>> = {
 
 /**
  * Runs the chosen operation once per input item, in order. Every input item yields exactly one
- * output item paired to it: the operation's result, or with Continue On Fail an error item.
+ * output item paired to it: the operation's result, or with Continue On Fail an error item. This is
+ * where an item's failure becomes the error n8n shows (see errors.ts): operations and the code they
+ * call throw InputError (or MediaError, CredentialProblem) naming the parameter, and let n8n's own
+ * errors pass.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -23,18 +26,17 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const operationName = this.getNodeParameter('operation', itemIndex) as string;
 			const operation = operationsByResource[resource]?.[operationName];
 			if (!operation) {
-				throw new NodeOperationError(this.getNode(), `The operation "${operationName}" of "${resource}" is not supported [item ${itemIndex}]`, {
-					itemIndex,
-				});
+				throw new InputError(
+					`The operation "${operationName}" of "${resource}" is not supported`,
+					'Pick one of the operations the node lists; this workflow may come from a newer version of the node.',
+				);
 			}
 			const json = await operation.execute.call(this, itemIndex);
 			output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			if (this.continueOnFail()) {
-				output.push({ json: { error: toNodeError(this.getNode(), error, itemIndex).message }, pairedItem: { item: itemIndex } });
-				continue;
-			}
-			throw toNodeError(this.getNode(), error, itemIndex);
+			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+			if (!this.continueOnFail()) throw nodeError;
+			output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
 		}
 	}
 

@@ -1,4 +1,4 @@
-import { MediaError } from './MediaError';
+import { MediaError } from '../InputError';
 
 /** Base64 text as the user gave it, split into what Z-API needs. */
 export interface ParsedBase64 {

@@ -1,5 +1,4 @@
-/** WhatsApp Status accepts a video file of at most 10 MB; Z-API counts the file, not its Base64 text. */
-export const STATUS_VIDEO_MAX_BYTES = 10 * 1024 * 1024;
+import type { MediaKind } from './kinds';
 
 const MEBIBYTE = 1024 * 1024;
 
@@ -8,16 +7,12 @@ export function formatBytes(bytes: number): string {
 	return `${(bytes / MEBIBYTE).toFixed(1)} MB (${bytes.toLocaleString('en-US')} bytes)`;
 }
 
-/** The limit is inclusive: exactly STATUS_VIDEO_MAX_BYTES is accepted. */
-export function exceedsLimit(bytes: number, maxBytes: number = STATUS_VIDEO_MAX_BYTES): boolean {
+/** Limits are inclusive: a file of exactly maxBytes is accepted. */
+export function exceedsLimit(bytes: number, maxBytes: number): boolean {
 	return bytes > maxBytes;
 }
 
-export function tooLargeMessage(
-	bytes: number,
-	maxBytes: number = STATUS_VIDEO_MAX_BYTES,
-	noun = 'video',
-	limitSetBy = 'WhatsApp Status accepts',
-): string {
-	return `The ${noun} is ${formatBytes(bytes)}; ${limitSetBy} at most ${formatBytes(maxBytes)}`;
+/** "The image is 17.0 MB (…); WhatsApp accepts at most 16.0 MB (…)", in the words of the kind of media. */
+export function tooLargeMessage(bytes: number, kind: Pick<MediaKind, 'noun' | 'maxBytes' | 'limitSetBy'>): string {
+	return `The ${kind.noun} is ${formatBytes(bytes)}; ${kind.limitSetBy} at most ${formatBytes(kind.maxBytes)}`;
 }

@@ -1,5 +1,5 @@
 import type { MediaKind } from './kinds';
-import { MediaError } from './MediaError';
+import { MediaError } from '../InputError';
 import { sniffMedia } from './sniff';
 
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/unknown']);

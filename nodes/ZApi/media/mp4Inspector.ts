@@ -1,3 +1,5 @@
+import { definedOnly } from '../definedOnly';
+
 /**
  * Reads what matters before posting a video to WhatsApp Status (container, duration, codecs,
  * picture size, fast start) from the ISO BMFF / QuickTime box structure, without decoding or
@@ -693,14 +695,6 @@ function classifyContainer(fileType: FileType | undefined, hasMovie: boolean): M
 
 function isIsoVideoBrand(brand: string): boolean {
 	return ISO_VIDEO_BRANDS.has(brand) || /^(iso[0-9a-z]|mp4[12]|mp71|3gp[0-9]|3g2[0-9a-z])/.test(brand);
-}
-
-/** Leaves unknown facts out entirely instead of listing them as undefined. */
-function definedOnly<T extends object>(value: T): T {
-	for (const key of Object.keys(value) as Array<keyof T>) {
-		if (value[key] === undefined) delete value[key];
-	}
-	return value;
 }
 
 function secondsOf(duration: number | undefined, timescale: number | undefined): number | undefined {

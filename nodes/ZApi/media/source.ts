@@ -3,14 +3,14 @@ import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-wo
 import { base64DecodedLength, decodeBase64Range, parseBase64 } from './base64';
 import type { MediaKind } from './kinds';
 import { exceedsLimit, formatBytes, tooLargeMessage } from './limits';
-import { MediaError } from './MediaError';
+import { MediaError } from '../InputError';
 import { normalizeMimeType, resolveMimeType } from './mimeType';
 import { SNIFF_BYTES } from './sniff';
 
 /**
  * A file the node sends itself, as the Base64 payload of a data URI. It stays in the form its source
  * had, `payload` (Base64 text: the Base64 field, n8n's inline binary mode) or `content` (bytes:
- * stored binary data, downloads), until the request body is written (transport/jsonBody.ts): a 10 MB
+ * stored binary data, downloads), until the request body is written (media/requestBody.ts): a 10 MB
  * video is 13.3 MB of Base64, and every intermediate form would be one more copy of it.
  */
 export interface InlineMedia {
@@ -37,8 +37,7 @@ export interface LinkedMedia {
 
 export type PreparedMedia = InlineMedia | LinkedMedia;
 
-const oversize = (bytes: number, kind: MediaKind, note = '') =>
-	new MediaError(tooLargeMessage(bytes, kind.maxBytes, kind.noun, kind.limitSetBy), `${shrinkHint(kind)}${note}`);
+const oversize = (bytes: number, kind: MediaKind, note = '') => new MediaError(tooLargeMessage(bytes, kind), `${shrinkHint(kind)}${note}`);
 
 function shrinkHint(kind: MediaKind): string {
 	return kind.category === 'video'
@@ -107,10 +106,9 @@ export function readBase64Media(text: string, kind: MediaKind): InlineMedia {
 	}
 	if (exceedsLimit(bytes, kind.maxBytes)) throw oversize(bytes, kind);
 	if (declaredMimeType !== undefined && !declaredMimeType.startsWith(`${kind.category}/`)) {
-		const example = kind.category === 'video' ? 'data:video/mp4;base64,...' : 'data:image/png;base64,...';
 		throw new MediaError(
 			`The data URI declares ${declaredMimeType}, not ${kind.category === 'image' ? 'an image' : 'a video'} type`,
-			`Use ${example} for the ${kind.noun}, or pass raw Base64 of the ${kind.noun} file.`,
+			`Use ${kind.example.dataUri.split(',')[0]},... for the ${kind.noun}, or pass raw Base64 of the ${kind.noun} file.`,
 		);
 	}
 	// Raw Base64 carries no type: it must be recognisable, and is sent with the type its format maps to.
@@ -124,7 +122,8 @@ export function describeUrl(url: URL): string {
 }
 
 /** Checks a media link before anything is sent: absolute http(s), no credentials embedded. */
-export function parseMediaUrl(text: string, noun: MediaKind['noun'] = 'video'): URL {
+export function parseMediaUrl(text: string, kind: MediaKind): URL {
+	const { noun } = kind;
 	const trimmed = text.trim();
 	if (trimmed === '') {
 		throw new MediaError(`The ${noun} URL is empty`, `Enter a public http(s) link to the ${noun} file, or map one from a previous node.`);
@@ -132,7 +131,7 @@ export function parseMediaUrl(text: string, noun: MediaKind['noun'] = 'video'): 
 	if (!URL.canParse(trimmed)) {
 		throw new MediaError(
 			`The ${noun} URL is not a valid absolute URL`,
-			`Use a full link that starts with https:// (or http://), for example https://example.com/${noun === 'video' ? 'video.mp4' : 'picture.jpg'}.`,
+			`Use a full link that starts with https:// (or http://), for example ${kind.example.url}.`,
 		);
 	}
 	const url = new URL(trimmed);
@@ -176,7 +175,7 @@ function wrongContentType(contentType: string, kind: MediaKind): boolean {
 }
 
 /**
- * Asks the video's host for its size and type with a HEAD request (sent without the Z-API
+ * Asks the file's host for its size and type with a HEAD request (sent without the Z-API
  * credential: the host is a third party). An answer that proves the link wrong is an error;
  * no answer, or a host that does not support HEAD, is not: the link is then passed on unchecked.
  */
@@ -211,7 +210,7 @@ export async function probeMediaUrl(
 	if (probe.mimeType && wrongContentType(probe.mimeType, kind)) {
 		throw new MediaError(
 			`The ${kind.noun} URL points to ${probe.mimeType} content, not ${kind.category === 'image' ? 'an image' : 'a video'}`,
-			'Share links of Google Drive, Dropbox and similar open a web page, not the file. Use a direct download link to the video file.',
+			`Share links of Google Drive, Dropbox and similar open a web page, not the file. Use a direct download link to the ${kind.noun} file.`,
 		);
 	}
 	return probe;
@@ -223,7 +222,7 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 }
 
 /**
- * Downloads the video into n8n (for links Z-API cannot reach, such as intranet hosts), stopping
+ * Downloads the file into n8n (for links Z-API cannot reach, such as intranet hosts), stopping
  * as soon as it passes the size limit instead of after buffering an oversize file.
  */
 export async function downloadMedia(

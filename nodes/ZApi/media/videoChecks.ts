@@ -1,5 +1,6 @@
+import { definedOnly } from '../definedOnly';
 import { decodeBase64Range } from './base64';
-import { MediaError } from './MediaError';
+import { MediaError } from '../InputError';
 import type { Mp4Inspection } from './mp4Inspector';
 import { inspectMp4 } from './mp4Inspector';
 import { mp4Skeleton } from './mp4Skeleton';
@@ -68,7 +69,7 @@ export function checkVideo(
 ): VideoFacts {
 	const facts: VideoFacts = { bytes: media.bytes, mimeType: media.mimeType, warnings: [] };
 	if (media.kind === 'link' && media.uncheckedReason) facts.warnings.push(`The link was passed on without a size check: ${media.uncheckedReason}`);
-	if (!inspection) return dropUndefined(facts);
+	if (!inspection) return definedOnly(facts);
 
 	Object.assign(facts, {
 		container: inspection.container,
@@ -87,7 +88,7 @@ export function checkVideo(
 			throw new MediaError(message, 'Send an MP4 (H.264) file, or set Options > Video That Cannot Be Inspected to Send.');
 		}
 		if (options.uninspectable === 'warn') facts.warnings.push(`${message}; duration and codec were not checked`);
-		return dropUndefined(facts);
+		return definedOnly(facts);
 	}
 
 	if (inspection.tracks.length > 0 && !inspection.tracks.some((track) => track.kind === 'video')) {
@@ -118,12 +119,5 @@ export function checkVideo(
 	if (inspection.fastStart === false) {
 		facts.warnings.push('The MP4 index (moov) is at the end of the file, so viewers wait for the whole download before it plays');
 	}
-	return dropUndefined(facts);
-}
-
-function dropUndefined(facts: VideoFacts): VideoFacts {
-	for (const key of Object.keys(facts) as Array<keyof VideoFacts>) {
-		if (facts[key] === undefined) delete facts[key];
-	}
-	return facts;
+	return definedOnly(facts);
 }

@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { InputError } from '../InputError';
+import { CredentialProblem } from '../InputError';
 
 export const DEFAULT_BASE_URL = 'https://api.z-api.io';
 
@@ -13,13 +13,10 @@ export interface ZApiCredentials {
 	baseUrl: string;
 }
 
-/** A problem in the credential itself; its message never contains a field's value. */
-export class CredentialProblem extends InputError {}
-
-// Whitespace inside a token, or any control character, is a copy-paste accident (a trailing
-// line break is the usual one). Outer whitespace is trimmed; anything left would end up in a URL
-// path or an HTTP header, so it is refused instead.
-export function hasUnsafeCharacter(text: string): boolean {
+// For the Instance ID and Instance Token, which go into the URL path: whitespace inside, or any
+// control character, is a copy-paste accident (a trailing line break is the usual one), and / ? #
+// would change the path. Outer whitespace is trimmed; anything left is refused instead.
+function hasUnsafePathCharacter(text: string): boolean {
 	for (let index = 0; index < text.length; index++) {
 		const code = text.charCodeAt(index);
 		if (code <= 0x20 || code === 0x7f || code === 0x85 || code === 0xa0 || (code >= 0x2000 && code <= 0x200b) || code === 0x2028 || code === 0x2029 || code === 0x3000 || code === 0xfeff) return true;
@@ -28,12 +25,26 @@ export function hasUnsafeCharacter(text: string): boolean {
 	return false;
 }
 
+/**
+ * What a Client-Token may hold once trimmed: visible ASCII characters (letters, digits and
+ * punctuation), which an HTTP header carries as they are. A space, line break or control character
+ * inside is a copy-paste accident, and would break or smuggle a header. Says what is wrong, or
+ * undefined for a token that can be sent; the credential's authenticate() and readZApiCredentials
+ * below both use this rule.
+ */
+export function clientTokenProblem(token: string): string | undefined {
+	if (/^[\x21-\x7e]+$/.test(token)) return undefined;
+	// Whitespace and control characters of any script count as "spaces or line breaks".
+	if (/[\s\p{Cc}\p{Cf}]/u.test(token)) return 'contains spaces or line breaks';
+	return 'contains characters other than letters, digits and punctuation';
+}
+
 function requiredField(value: unknown, label: string, where: string): string {
 	const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 	if (text === '') {
 		throw new CredentialProblem(`The Z-API credential has no ${label}`, `Open the credential and fill in ${label}: ${where}.`);
 	}
-	if (hasUnsafeCharacter(text)) {
+	if (hasUnsafePathCharacter(text)) {
 		throw new CredentialProblem(
 			`The ${label} in the Z-API credential contains spaces, line breaks or URL characters`,
 			`Open the credential and paste the ${label} again, exactly as shown ${where}.`,
@@ -49,9 +60,10 @@ export function readZApiCredentials(raw: ICredentialDataDecryptedObject): ZApiCr
 	let clientToken: string | undefined;
 	const rawClientToken = typeof raw.clientToken === 'string' ? raw.clientToken.trim() : '';
 	if (rawClientToken !== '') {
-		if (hasUnsafeCharacter(rawClientToken)) {
+		const problem = clientTokenProblem(rawClientToken);
+		if (problem) {
 			throw new CredentialProblem(
-				'The Client-Token in the Z-API credential contains spaces or line breaks',
+				`The Client-Token in the Z-API credential ${problem}`,
 				'Open the credential and paste the Client-Token again, exactly as shown under Security in the Z-API panel.',
 			);
 		}

@@ -1,4 +1,5 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { ZApiOperation } from '../types';
 import { replyStatusGif } from './replyStatusGif.operation';
@@ -8,16 +9,64 @@ import { sendImageStatus } from './sendImageStatus.operation';
 import { sendTextStatus } from './sendTextStatus.operation';
 import { sendVideoStatus } from './sendVideoStatus.operation';
 
-/** The Status resource's operations, by the value of the "operation" parameter. */
-export const statusOperations: Record<string, ZApiOperation> = {
-	sendVideoStatus,
-	sendImageStatus,
-	sendTextStatus,
-	replyStatusText,
-	replyStatusGif,
-	replyStatusSticker,
+/**
+ * The Status resource's operations, by the value of the "operation" parameter: how the editor
+ * lists each one (its name is also the node's subtitle) and what runs it. Alphabetical by name,
+ * as n8n lists options.
+ */
+const operations: Record<string, Omit<INodePropertyOptions, 'value'> & { action: string; run: ZApiOperation }> = {
+	replyStatusGif: {
+		name: 'Reply With GIF',
+		description: 'Answer someone who replied to one of your statuses with a GIF (an MP4 link)',
+		action: 'Reply to a status with a GIF',
+		run: replyStatusGif,
+	},
+	replyStatusSticker: {
+		name: 'Reply With Sticker',
+		description: 'Answer someone who replied to one of your statuses with a sticker',
+		action: 'Reply to a status with a sticker',
+		run: replyStatusSticker,
+	},
+	replyStatusText: {
+		name: 'Reply With Text',
+		description: 'Answer someone who replied to one of your statuses with a text message',
+		action: 'Reply to a status with text',
+		run: replyStatusText,
+	},
+	sendImageStatus: {
+		name: 'Send Image Status',
+		description: 'Post an image to the WhatsApp Status of the instance',
+		action: 'Send an image status',
+		run: sendImageStatus,
+	},
+	sendTextStatus: {
+		name: 'Send Text Status',
+		description: 'Post a text to the WhatsApp Status of the instance',
+		action: 'Send a text status',
+		run: sendTextStatus,
+	},
+	sendVideoStatus: {
+		name: 'Send Video Status',
+		description: 'Post a video to the WhatsApp Status of the instance',
+		action: 'Send a video status',
+		run: sendVideoStatus,
+	},
 };
 
+/** What runs each operation, for the router. */
+export const statusOperations: Record<string, ZApiOperation> = Object.fromEntries(
+	Object.entries(operations).map(([value, { run }]) => [value, run]),
+);
+
+/** The entries of the Operation field. */
+export const statusOperationOptions: INodePropertyOptions[] = Object.entries(operations).map(([value, { name, description, action }]) => ({
+	name,
+	value,
+	description,
+	action,
+}));
+
+/** The Operation field, then each operation's fields, shown only while that operation is chosen. */
 export const statusDescription: INodeProperties[] = [
 	{
 		displayName: 'Operation',
@@ -25,45 +74,10 @@ export const statusDescription: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['status'] } },
-		options: [
-			{
-				name: 'Reply With GIF',
-				value: 'replyStatusGif',
-				description: 'Answer someone who replied to one of your statuses with a GIF (an MP4 link)',
-				action: 'Reply to a status with a GIF',
-			},
-			{
-				name: 'Reply With Sticker',
-				value: 'replyStatusSticker',
-				description: 'Answer someone who replied to one of your statuses with a sticker',
-				action: 'Reply to a status with a sticker',
-			},
-			{
-				name: 'Reply With Text',
-				value: 'replyStatusText',
-				description: 'Answer someone who replied to one of your statuses with a text message',
-				action: 'Reply to a status with text',
-			},
-			{
-				name: 'Send Image Status',
-				value: 'sendImageStatus',
-				description: 'Post an image to the WhatsApp Status of the instance',
-				action: 'Send an image status',
-			},
-			{
-				name: 'Send Text Status',
-				value: 'sendTextStatus',
-				description: 'Post a text to the WhatsApp Status of the instance',
-				action: 'Send a text status',
-			},
-			{
-				name: 'Send Video Status',
-				value: 'sendVideoStatus',
-				description: 'Post a video to the WhatsApp Status of the instance',
-				action: 'Send a video status',
-			},
-		],
+		options: statusOperationOptions,
 		default: 'sendVideoStatus',
 	},
-	...Object.values(statusOperations).flatMap((operation) => operation.description),
+	...Object.entries(statusOperations).flatMap(([value, operation]) =>
+		updateDisplayOptions({ show: { resource: ['status'], operation: [value] } }, operation.description),
+	),
 ];

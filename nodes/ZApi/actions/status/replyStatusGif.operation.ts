@@ -2,26 +2,21 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { VIDEO } from '../../media/kinds';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
-import type { MediaFields } from '../mediaInput';
-import { readMediaInput } from '../mediaInput';
+import type { MediaLinkFields } from '../mediaInput';
+import { readMediaLink } from '../mediaInput';
 import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
-const show = { resource: ['status'], operation: ['replyStatusGif'] };
-
 // Z-API takes GIF replies as a link to an MP4 (WhatsApp's "GIFs" are silent looping MP4 videos).
-const GIF_FIELDS: MediaFields = {
+const GIF_FIELDS: MediaLinkFields = {
 	kind: { ...VIDEO, noun: 'video', limitSetBy: 'WhatsApp accepts' },
-	source: 'gifSource',
 	url: 'gifUrl',
-	base64: 'gifBase64',
 	label: 'GIF',
-	advice: 'an MP4 video',
 };
 
 const description: INodeProperties[] = [
-	...replyTargetProperties(show),
+	...replyTargetProperties(),
 	{
 		displayName: 'GIF URL',
 		name: 'gifUrl',
@@ -30,9 +25,8 @@ const description: INodeProperties[] = [
 		required: true,
 		placeholder: 'https://example.com/reaction.mp4',
 		description: 'Direct http(s) link to the GIF as an MP4 video (Z-API takes GIF replies as MP4 links only)',
-		displayOptions: { show },
 	},
-	optionsCollection(show, [
+	optionsCollection([
 		{
 			displayName: 'Check Link First',
 			name: 'checkLink',
@@ -46,13 +40,13 @@ const description: INodeProperties[] = [
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const { timeout, retry } = readRequestSettings(options);
 	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
-	const media = await readMediaInput(this, itemIndex, GIF_FIELDS, options.checkLink === false ? 'passLink' : 'checkThenPass', timeout, 'url');
+	const gif = await readMediaLink(this, itemIndex, GIF_FIELDS, options.checkLink !== false, timeout);
 	return await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
 		endpoint: 'reply-status-gif',
-		body: { phone, gif: media.kind === 'link' ? media.url : '', statusMessageId },
+		body: { phone, gif: gif.url, statusMessageId },
 		timeout,
 		retry,
 		validate: requireMessageId,

@@ -1,14 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { STICKER } from '../../media/kinds';
+import { mediaRequestBody } from '../../media/requestBody';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaRequestBody, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
-
-const show = { resource: ['status'], operation: ['replyStatusSticker'] };
 
 const STICKER_FIELDS: MediaFields = {
 	kind: STICKER,
@@ -20,16 +19,16 @@ const STICKER_FIELDS: MediaFields = {
 };
 
 const description: INodeProperties[] = [
-	...replyTargetProperties(show),
-	...mediaSourceProperties(STICKER_FIELDS, show),
-	optionsCollection(show, [urlHandlingOption(STICKER_FIELDS)]),
+	...replyTargetProperties(),
+	...mediaSourceProperties(STICKER_FIELDS),
+	optionsCollection([urlHandlingOption(STICKER_FIELDS)]),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject & { urlHandling?: UrlHandling };
-	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const { timeout, retry } = readRequestSettings(options);
 	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
-	const media = await readMediaInput(this, itemIndex, STICKER_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+	const { media } = await readMediaInput(this, itemIndex, STICKER_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 	return await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
 		endpoint: 'reply-status-sticker',

@@ -6,19 +6,17 @@ import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
-const show = { resource: ['status'], operation: ['replyStatusText'] };
-
 /** WhatsApp's limit for one text message. */
 export const MAX_MESSAGE_LENGTH = 65_536;
 
 const description: INodeProperties[] = [
-	...replyTargetProperties(show),
-	messageProperty(show, 'The text of the reply'),
-	optionsCollection(show),
+	...replyTargetProperties(),
+	messageProperty('The text of the reply'),
+	optionsCollection(),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const { timeout, retry } = readRequestSettings(this, this.getNodeParameter('options', itemIndex, {}) as IDataObject, itemIndex);
+	const { timeout, retry } = readRequestSettings(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
 	const message = readMessageText(this, itemIndex, MAX_MESSAGE_LENGTH);
 	return await zApiRequest.call(this, itemIndex, {

@@ -1,14 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { definedOnly } from '../../definedOnly';
 import { IMAGE } from '../../media/kinds';
+import { mediaRequestBody } from '../../media/requestBody';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaRequestBody, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
-
-const show = { resource: ['status'], operation: ['sendImageStatus'] };
 
 export const IMAGE_FIELDS: MediaFields = {
 	kind: IMAGE,
@@ -20,16 +20,16 @@ export const IMAGE_FIELDS: MediaFields = {
 };
 
 const description: INodeProperties[] = [
-	...mediaSourceProperties(IMAGE_FIELDS, show),
-	captionProperty(show),
-	optionsCollection(show, [urlHandlingOption(IMAGE_FIELDS)]),
+	...mediaSourceProperties(IMAGE_FIELDS),
+	captionProperty,
+	optionsCollection([urlHandlingOption(IMAGE_FIELDS)]),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject & { urlHandling?: UrlHandling };
-	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const { timeout, retry } = readRequestSettings(options);
 	const caption = readCaption(this, itemIndex);
-	const media = await readMediaInput(this, itemIndex, IMAGE_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+	const { media } = await readMediaInput(this, itemIndex, IMAGE_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 
 	const body = mediaRequestBody('image', media, caption ? { caption } : {});
 	const response = await zApiRequest.call(this, itemIndex, {
@@ -40,9 +40,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 		retry,
 		validate: requireMessageId,
 	});
-	const image: IDataObject = { bytes: media.bytes, mimeType: media.mimeType };
-	for (const key of Object.keys(image)) if (image[key] === undefined) delete image[key];
-	return { ...response, image };
+	return { ...response, image: definedOnly({ bytes: media.bytes, mimeType: media.mimeType }) };
 }
 
 export const sendImageStatus: ZApiOperation = { description, execute };

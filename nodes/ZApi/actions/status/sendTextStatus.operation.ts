@@ -5,18 +5,16 @@ import { messageProperty, readMessageText } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
-const show = { resource: ['status'], operation: ['sendTextStatus'] };
-
 /** WhatsApp's editor stops text statuses at 700 characters. */
 export const MAX_TEXT_STATUS_LENGTH = 700;
 
 const description: INodeProperties[] = [
-	messageProperty(show, `The text of the status (at most ${MAX_TEXT_STATUS_LENGTH} characters)`),
-	optionsCollection(show),
+	messageProperty(`The text of the status (at most ${MAX_TEXT_STATUS_LENGTH} characters)`),
+	optionsCollection(),
 ];
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const { timeout, retry } = readRequestSettings(this, this.getNodeParameter('options', itemIndex, {}) as IDataObject, itemIndex);
+	const { timeout, retry } = readRequestSettings(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
 	const message = readMessageText(this, itemIndex, MAX_TEXT_STATUS_LENGTH);
 	return await zApiRequest.call(this, itemIndex, {
 		method: 'POST',

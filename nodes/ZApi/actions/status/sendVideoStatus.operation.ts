@@ -1,18 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { concerning } from '../../InputError';
 import { VIDEO } from '../../media/kinds';
-import type { PreparedMedia } from '../../media/source';
-import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
+import { mediaRequestBody } from '../../media/requestBody';
+import type { VideoCheckOptions } from '../../media/videoChecks';
 import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../media/videoChecks';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
-import { toNodeError } from '../errors';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaParameterLabel, mediaRequestBody, mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
+import { mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
-
-const show = { resource: ['status'], operation: ['sendVideoStatus'] };
 
 /** Public names: workflows depend on them. */
 export const VIDEO_FIELDS: MediaFields = {
@@ -74,9 +72,9 @@ const videoCheckOptions: INodeProperties[] = [
 ];
 
 const description: INodeProperties[] = [
-	...mediaSourceProperties(VIDEO_FIELDS, show),
-	captionProperty(show),
-	optionsCollection(show, [...videoCheckOptions, urlHandlingOption(VIDEO_FIELDS)]),
+	...mediaSourceProperties(VIDEO_FIELDS),
+	captionProperty,
+	optionsCollection([...videoCheckOptions, urlHandlingOption(VIDEO_FIELDS)]),
 ];
 
 interface SendVideoOptions extends Partial<VideoCheckOptions> {
@@ -85,11 +83,13 @@ interface SendVideoOptions extends Partial<VideoCheckOptions> {
 
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as SendVideoOptions & IDataObject;
-	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
+	const { timeout, retry } = readRequestSettings(options);
 	const caption = readCaption(this, itemIndex);
 
-	const media = await readMediaInput(this, itemIndex, VIDEO_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
-	const facts = checkVideoOrFail.call(this, itemIndex, media, options);
+	const { media, parameter } = await readMediaInput(this, itemIndex, VIDEO_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+	const checks = readVideoChecks(options);
+	// A refused video is a problem with the field it came from.
+	const facts = concerning(parameter, () => checkVideo(media, inspectInlineMedia(media), checks));
 
 	const body = mediaRequestBody('video', media, caption ? { caption } : {});
 
@@ -105,9 +105,10 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	return { ...response, video: facts as unknown as IDataObject };
 }
 
-function checkVideoOrFail(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, options: SendVideoOptions): VideoFacts {
-	const checks: VideoCheckOptions = {
-		maxDurationSeconds: getNumberOption(this, options.maxDurationSeconds, 'Maximum Duration (Seconds)', itemIndex, {
+/** The item's video check settings, defaults filled in. */
+function readVideoChecks(options: SendVideoOptions): VideoCheckOptions {
+	return {
+		maxDurationSeconds: getNumberOption(options.maxDurationSeconds, 'Maximum Duration (Seconds)', {
 			min: 0,
 			fallback: DEFAULT_VIDEO_CHECKS.maxDurationSeconds,
 		}),
@@ -115,12 +116,6 @@ function checkVideoOrFail(this: IExecuteFunctions, itemIndex: number, media: Pre
 		requireH264: options.requireH264 ?? DEFAULT_VIDEO_CHECKS.requireH264,
 		uninspectable: options.uninspectable ?? DEFAULT_VIDEO_CHECKS.uninspectable,
 	};
-	const source = this.getNodeParameter(VIDEO_FIELDS.source, itemIndex) as string;
-	try {
-		return checkVideo(media, inspectInlineMedia(media), checks);
-	} catch (error) {
-		throw toNodeError(this.getNode(), error, itemIndex, mediaParameterLabel(VIDEO_FIELDS, source));
-	}
 }
 
 export const sendVideoStatus: ZApiOperation = { description, execute };

@@ -1,7 +1,20 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { base64Length, writeBase64 } from '../media/base64';
-import type { InlineMedia } from '../media/source';
+import { base64Length, writeBase64 } from './base64';
+import type { InlineMedia, PreparedMedia } from './source';
+
+/**
+ * The request body for an operation that sends one media field: an object for a link, a finished
+ * JSON Buffer for a file (see mediaJsonBody). Drops the media's own copy of the file once it is in
+ * the body, so only the body stays in memory while it is sent.
+ */
+export function mediaRequestBody(field: string, media: PreparedMedia, others: IDataObject = {}): IDataObject | Buffer {
+	if (media.kind === 'link') return { [field]: media.url, ...others };
+	const body = mediaJsonBody(field, media, others);
+	media.payload = undefined;
+	media.content = undefined;
+	return body;
+}
 
 /**
  * A Z-API request body with a file in it, written once into one Buffer of its exact size:
