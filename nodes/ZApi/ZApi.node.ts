@@ -12,7 +12,7 @@ export class ZApi implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle:
-			'={{ {"replyStatusGif": "Reply With GIF", "replyStatusSticker": "Reply With Sticker", "replyStatusText": "Reply With Text", "sendImageStatus": "Send Image Status", "sendTextStatus": "Send Text Status", "sendVideoStatus": "Send Video Status"}[$parameter["operation"]] || $parameter["operation"] }}',
+			'={{ {"answerStatusReply": "Answer a Reply to My Status", "replyStatusGif": "Reply With GIF", "replyStatusSticker": "Reply With Sticker", "replyStatusText": "Reply With Text", "sendImageStatus": "Send Image Status", "sendTextStatus": "Send Text Status", "sendVideoStatus": "Send Video Status"}[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Post to the WhatsApp Status of a Z-API instance',
 		defaults: { name: 'Z-API' },
 		usableAsTool: true,

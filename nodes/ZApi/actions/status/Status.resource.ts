@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { ZApiOperation } from '../types';
+import { answerStatusReply } from './answerStatusReply.operation';
 import { replyStatusGif } from './replyStatusGif.operation';
 import { replyStatusSticker } from './replyStatusSticker.operation';
 import { replyStatusText } from './replyStatusText.operation';
@@ -16,6 +17,7 @@ export const statusOperations: Record<string, ZApiOperation> = {
 	replyStatusText,
 	replyStatusGif,
 	replyStatusSticker,
+	answerStatusReply,
 };
 
 export const statusDescription: INodeProperties[] = [
@@ -27,22 +29,28 @@ export const statusDescription: INodeProperties[] = [
 		displayOptions: { show: { resource: ['status'] } },
 		options: [
 			{
+				name: 'Answer a Reply to My Status',
+				value: 'answerStatusReply',
+				description: 'Answer someone who replied to one of your statuses, in their chat, quoting their reply',
+				action: 'Answer a reply to my status',
+			},
+			{
 				name: 'Reply With GIF',
 				value: 'replyStatusGif',
-				description: 'Answer someone who replied to one of your statuses with a GIF (an MP4 link)',
-				action: 'Reply to a status with a GIF',
+				description: "Reply to a status a contact posted with a GIF (an MP4 link); it arrives in their chat, quoting their status",
+				action: 'Reply to the status of a contact with a GIF',
 			},
 			{
 				name: 'Reply With Sticker',
 				value: 'replyStatusSticker',
-				description: 'Answer someone who replied to one of your statuses with a sticker',
-				action: 'Reply to a status with a sticker',
+				description: "Reply to a status a contact posted with a sticker; it arrives in their chat, quoting their status",
+				action: 'Reply to the status of a contact with a sticker',
 			},
 			{
 				name: 'Reply With Text',
 				value: 'replyStatusText',
-				description: 'Answer someone who replied to one of your statuses with a text message',
-				action: 'Reply to a status with text',
+				description: "Reply to a status a contact posted with a text message; it arrives in their chat, quoting their status",
+				action: 'Reply to the status of a contact with text',
 			},
 			{
 				name: 'Send Image Status',

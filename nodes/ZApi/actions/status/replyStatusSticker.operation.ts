@@ -8,6 +8,7 @@ import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
+// Answers a status another user posted (docs: status/reply-status-sticker).
 const show = { resource: ['status'], operation: ['replyStatusSticker'] };
 
 const STICKER_FIELDS: MediaFields = {

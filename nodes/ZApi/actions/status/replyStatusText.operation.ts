@@ -6,6 +6,7 @@ import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
+// Answers a status another user posted (docs: status/reply-status-text).
 const show = { resource: ['status'], operation: ['replyStatusText'] };
 
 /** WhatsApp's limit for one text message. */
@@ -13,7 +14,7 @@ export const MAX_MESSAGE_LENGTH = 65_536;
 
 const description: INodeProperties[] = [
 	...replyTargetProperties(show),
-	messageProperty(show, 'The text of the reply'),
+	messageProperty(show, 'The text of your reply. It arrives in their chat, quoting their status.'),
 	optionsCollection(show),
 ];
 
