@@ -652,8 +652,8 @@ function serverPhase(state: () => State): Phase {
 						sent.push((await response.json()) as Record<string, unknown>);
 					}
 					await s.sandbox.flushWebhooks();
-					const replyStatus = await s.sandbox.sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', statusMessageId: String(sent[0].messageId), text: 'Love it' });
-					assert.equal(replyStatus, 200, 'the trigger did not answer the status reply with 200');
+					const reply = await s.sandbox.sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', referenceMessageId: String(sent[0].messageId), text: 'Love it' });
+					assert.equal(reply.status, 200, 'the trigger did not answer the status reply with 200');
 					const callbacks = s.sandbox.webhookCalls.map((call) => call.status);
 					assert.deepEqual(callbacks, [200, 200, 200], `the trigger answered the callbacks ${JSON.stringify(callbacks)}`);
 

@@ -17,6 +17,8 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { contactStatusCallback, deliveryCallback, newMessageId, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
+
 export interface SandboxInstance {
 	id: string;
 	token: string;
@@ -61,7 +63,7 @@ export interface ReceivedRequest {
 	video?: ReceivedVideo;
 	/** The media of the other endpoints (image, sticker, gif), parsed like `video`. */
 	media?: ReceivedVideo;
-	/** Text fields of the other endpoints: message, phone, statusMessageId. */
+	/** Text fields of the other endpoints: message, phone, statusMessageId, messageId (send-text). */
 	fields?: Record<string, string>;
 	/** The body sent back: parsed JSON object, or the raw text for non-JSON answers. */
 	response: unknown;
@@ -82,6 +84,9 @@ export type Fault =
 	| { kind: 'valueFalse' };
 
 export type FaultPolicy = (request: ReceivedRequest) => Fault | undefined;
+
+/** The webhook kinds Z-API keeps one URL each for (docs: webhooks/webhooksConf/*). */
+export type WebhookKind = 'delivery' | 'received' | 'message-status';
 
 export interface WebhookCall {
 	url: string;
@@ -110,16 +115,36 @@ export interface ZApiSandbox {
 	setFaultPolicy(policy: FaultPolicy | undefined): void;
 	/** Every webhook call the sandbox made (delivery callbacks, status replies), with the answer it got. */
 	webhookCalls: WebhookCall[];
-	webhookUrl(instanceId: string, kind: 'delivery' | 'received'): string | undefined;
+	webhookUrl(instanceId: string, kind: WebhookKind): string | undefined;
 	/** What a user would paste into the Z-API panel; undefined removes it. */
-	setWebhookUrl(instanceId: string, kind: 'delivery' | 'received', url: string | undefined): void;
+	setWebhookUrl(instanceId: string, kind: WebhookKind, url: string | undefined): void;
+	/** Z-API's "notify sent by me": what the instance sends comes back on the received webhook with fromMe true. */
+	notifySentByMe(instanceId: string): boolean;
+	/** Makes chosen webhook updates answer something else than {"value": true} (undefined: answer normally). */
+	setWebhookUpdateAnswer(decide: ((kind: WebhookKind, value: string) => { status: number; body: unknown } | undefined) | undefined): void;
+	setNotifySentByMe(instanceId: string, on: boolean): void;
 	/** Makes chosen deliveries fail: the returned text goes into the DeliveryCallback's "error". */
 	setDeliveryFailure(decide: ((request: ReceivedRequest) => string | undefined) | undefined): void;
-	/** Sends a received-message callback for a reply to one of the instance's statuses; resolves with the HTTP status. */
+	/**
+	 * Someone replied to one of the instance's statuses (received webhook; documented shape): `phone`
+	 * is who replied, `referenceMessageId` the ID of the instance's status. Resolves with the HTTP status and the reply's ID.
+	 */
 	sendStatusReply(
 		instanceId: string,
-		reply: { phone: string; statusMessageId: string; text: string; senderName?: string },
+		reply: { phone: string; referenceMessageId: string; text: string; senderName?: string; senderLid?: string },
+	): Promise<{ status: number | undefined; messageId: string }>;
+	/** A contact posted a status (received webhook; inferred shape, see callbacks.ts). Resolves with the HTTP status and the status ID. */
+	sendContactStatus(
+		instanceId: string,
+		post: { participantPhone?: string | null; participantLid?: string | null; participant?: string; text?: string },
+	): Promise<{ status: number | undefined; messageId: string }>;
+	/** Someone viewed one of the instance's statuses (message-status webhook; inferred shape, see callbacks.ts). */
+	sendStatusView(
+		instanceId: string,
+		view: { statusMessageId: string; participant?: string; participantPhone?: string; participantLid?: string; played?: boolean },
 	): Promise<number | undefined>;
+	/** Posts any body to the instance's webhook of that kind, as Z-API would; resolves with the HTTP status. */
+	postCallback(instanceId: string, kind: WebhookKind, body: unknown): Promise<number | undefined>;
 	/** Waits until every webhook call in flight has been answered. */
 	flushWebhooks(): Promise<void>;
 	clearFaults(): void;
@@ -170,8 +195,11 @@ interface SandboxState {
 	clientToken: string | undefined;
 	maxVideoBytes: number;
 	keepVideoBytes: boolean;
-	/** Webhook URLs by "<instanceId>:delivery" / "<instanceId>:received". */
+	/** Webhook URLs by "<instanceId>:<kind>". */
 	webhooks: Map<string, string>;
+	/** Instances with "notify sent by me" on. */
+	notifySentByMe: Set<string>;
+	webhookUpdateAnswer?: (kind: WebhookKind, value: string) => Answer | undefined;
 	/** Decides whether (and why) a delivery fails: the text goes into the callback's "error". */
 	deliveryFailure?: (request: ReceivedRequest) => string | undefined;
 	postWebhook(url: string, body: unknown): void;
@@ -236,15 +264,41 @@ const ROUTES: Readonly<Record<string, EndpointRoute>> = {
 	'reply-status-text': sendRoute({ text: ['phone', 'message', 'statusMessageId'] }),
 	'reply-status-gif': sendRoute({ text: ['phone', 'statusMessageId'], media: { field: 'gif', topType: 'video', linkOnly: true } }),
 	'reply-status-sticker': sendRoute({ text: ['phone', 'statusMessageId'], media: { field: 'sticker', topType: 'image' } }),
+	// docs/message/send-message-text and message/reply-message: messageId quotes the message it answers.
+	'send-text': sendRoute({ text: ['phone', 'message'], optionalText: ['messageId'] }),
 	'update-webhook-delivery': webhookRoute('delivery'),
 	'update-webhook-received': webhookRoute('received'),
+	// docs/webhooks/on-message-received-notify-fromme: the received URL with "notify sent by me" on.
+	'update-webhook-received-delivery': webhookRoute('received', true),
+	'update-webhook-message-status': webhookRoute('message-status'),
+	// docs/webhooks/update-notify-sent-by-me: {notifySentByMe: boolean} -> {value: boolean}.
+	'update-notify-sent-by-me': {
+		method: 'PUT',
+		sends: false,
+		jsonBody: true,
+		handle: ({ instance, body, state }) => {
+			const value = isPlainObject(body) ? body.notifySentByMe : undefined;
+			if (typeof value !== 'boolean') return fail(400, ZAPI_ERRORS.fieldRequired('notifySentByMe'));
+			if (value) state.notifySentByMe.add(instance.id);
+			else state.notifySentByMe.delete(instance.id);
+			return ok({ value: true });
+		},
+	},
 };
+
+/** Z-API takes digits with the country code, or a LID ("<digits>@lid", docs: tips/lid). */
+const RECIPIENT = /^(\d{10,15}|\d{5,25}@lid)$/;
 
 /**
  * The other publishing endpoints share one shape: required text fields, optionally one media field
  * (a link, or a data URI of the given top-level type) and a caption.
  */
-function sendRoute(shape: { text?: string[]; media?: { field: string; topType: string; linkOnly?: boolean }; caption?: boolean }): EndpointRoute {
+function sendRoute(shape: {
+	text?: string[];
+	optionalText?: string[];
+	media?: { field: string; topType: string; linkOnly?: boolean };
+	caption?: boolean;
+}): EndpointRoute {
 	return {
 		method: 'POST',
 		sends: true,
@@ -257,7 +311,10 @@ function sendRoute(shape: { text?: string[]; media?: { field: string; topType: s
 				if (typeof value !== 'string' || value.trim() === '') return fail(400, ZAPI_ERRORS.fieldRequired(name));
 				record.fields[name] = value;
 			}
-			if ('phone' in record.fields && !/^\d{10,15}$/.test(record.fields.phone)) return fail(400, ZAPI_ERRORS.invalidPhone);
+			for (const name of shape.optionalText ?? []) {
+				if (typeof fields[name] === 'string') record.fields[name] = fields[name];
+			}
+			if ('phone' in record.fields && !RECIPIENT.test(record.fields.phone)) return fail(400, ZAPI_ERRORS.invalidPhone);
 			if (shape.caption) {
 				if (typeof fields.caption === 'string') record.caption = fields.caption;
 				else if ('caption' in fields) return fail(400, ZAPI_ERRORS.captionNotString);
@@ -275,8 +332,13 @@ function sendRoute(shape: { text?: string[]; media?: { field: string; topType: s
 	};
 }
 
-/** PUT update-webhook-*: one URL per instance and kind, replacing the previous one. */
-function webhookRoute(kind: 'delivery' | 'received'): EndpointRoute {
+/**
+ * PUT update-webhook-*: one URL per instance and kind, replacing the previous one; answers
+ * {"value": true} (docs: webhooks/update-every-webhooks, "Retorno do endpoint"). Like Z-API's
+ * compatible servers, an empty value clears it; http is accepted here (only Z-API itself insists on
+ * HTTPS, which the node checks before calling).
+ */
+function webhookRoute(kind: WebhookKind, notifySentByMe = false): EndpointRoute {
 	return {
 		method: 'PUT',
 		sends: false,
@@ -284,30 +346,44 @@ function webhookRoute(kind: 'delivery' | 'received'): EndpointRoute {
 		handle: ({ instance, body, state }) => {
 			const value = isPlainObject(body) ? body.value : undefined;
 			if (typeof value !== 'string') return fail(400, ZAPI_ERRORS.fieldRequired('value'));
+			const other = state.webhookUpdateAnswer?.(kind, value);
+			if (other) return other;
 			state.webhooks.set(`${instance.id}:${kind}`, value);
+			if (notifySentByMe) state.notifySentByMe.add(instance.id);
 			return ok({ value: true });
 		},
 	};
 }
 
-/** Answers a send with fresh ids and, when the instance has a delivery webhook, reports the outcome there. */
+/**
+ * Answers a send with fresh ids; when the instance has a delivery webhook, reports the outcome there,
+ * and with "notify sent by me" on, echoes the message on the received webhook (fromMe true).
+ */
 function accept(state: SandboxState, instance: Required<SandboxInstance>, record: ReceivedRequest): Answer {
 	const ids = newMessageIds();
+	// For a status, what Z-API puts in `phone` is undocumented; the instance ID stands in for it.
+	const phone = record.fields?.phone ?? instance.id;
 	const url = state.webhooks.get(`${instance.id}:delivery`);
+	const error = url ? state.deliveryFailure?.(record) : undefined;
 	if (url) {
-		const failure = state.deliveryFailure?.(record);
-		const callback: Record<string, unknown> = {
-			phone: instance.id,
-			zaapId: ids.zaapId,
-			messageId: ids.messageId,
-			instanceId: instance.id,
-			type: 'DeliveryCallback',
-		};
-		if (failure) callback.error = failure;
-		state.postWebhook(url, callback);
+		state.postWebhook(url, deliveryCallback({ instanceId: instance.id, phone, zaapId: ids.zaapId, messageId: ids.messageId, error }));
+	}
+	const received = state.webhooks.get(`${instance.id}:received`);
+	if (received && state.notifySentByMe.has(instance.id) && !error) {
+		state.postWebhook(
+			received,
+			ownMessageCallback({
+				instanceId: instance.id,
+				phone: record.fields?.phone ?? 'status@broadcast',
+				messageId: ids.messageId,
+				text: record.fields?.message ?? record.caption ?? '',
+				referenceMessageId: record.fields?.messageId ?? record.fields?.statusMessageId,
+			}),
+		);
 	}
 	return ok(ids);
 }
+
 
 function ok(body: unknown): Answer {
 	return { status: 200, body };
@@ -319,7 +395,7 @@ function fail(status: number, body: unknown): Answer {
 
 /** Fresh ids in Z-API's shapes: zaapId 32 and messageId 20 upper-case hex characters. */
 function newMessageIds(): { zaapId: string; messageId: string; id: string } {
-	const messageId = randomBytes(10).toString('hex').toUpperCase();
+	const messageId = newMessageId();
 	return { zaapId: randomBytes(16).toString('hex').toUpperCase(), messageId, id: messageId };
 }
 
@@ -463,12 +539,19 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
 		keepVideoBytes: options.keepVideoBytes ?? false,
 		webhooks: new Map(),
+		notifySentByMe: new Set(),
 		postWebhook: (url, body) => {
 			pendingWebhooks.add(callWebhook(url, body).then(() => undefined));
 		},
 	};
 	const webhookCalls: WebhookCall[] = [];
 	const pendingWebhooks = new Set<Promise<void>>();
+
+	async function postTo(instanceId: string, kind: WebhookKind, body: unknown): Promise<number | undefined> {
+		const url = state.webhooks.get(`${instanceId}:${kind}`);
+		if (!url) throw new Error(`Sandbox: instance ${instanceId} has no ${kind} webhook`);
+		return await callWebhook(url, body);
+	}
 
 	/** Like Z-API, calls back a moment after answering, and never lets a dead URL break the sandbox. */
 	async function callWebhook(url: string, body: unknown): Promise<number | undefined> {
@@ -679,23 +762,27 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		setDeliveryFailure(decide) {
 			state.deliveryFailure = decide;
 		},
-		async sendStatusReply(instanceId, reply) {
-			const url = state.webhooks.get(`${instanceId}:received`);
-			if (!url) throw new Error(`Sandbox: instance ${instanceId} has no received-message webhook`);
-			return await callWebhook(url, {
-				type: 'ReceivedCallback',
-				instanceId,
-				isStatusReply: true,
-				fromMe: false,
-				phone: reply.phone,
-				messageId: randomBytes(10).toString('hex').toUpperCase(),
-				referenceMessageId: reply.statusMessageId,
-				momment: Date.now(),
-				status: 'RECEIVED',
-				senderName: reply.senderName ?? 'Customer',
-				text: { message: reply.text },
-			});
+		notifySentByMe: (instanceId) => state.notifySentByMe.has(instanceId),
+		setWebhookUpdateAnswer(decide) {
+			state.webhookUpdateAnswer = decide;
 		},
+		setNotifySentByMe(instanceId, on) {
+			if (on) state.notifySentByMe.add(instanceId);
+			else state.notifySentByMe.delete(instanceId);
+		},
+		async sendStatusReply(instanceId, reply) {
+			const body = statusReplyCallback({ instanceId, ...reply });
+			return { status: await postTo(instanceId, 'received', body), messageId: String(body.messageId) };
+		},
+		async sendContactStatus(instanceId, post) {
+			const body = contactStatusCallback({ instanceId, ...post });
+			return { status: await postTo(instanceId, 'received', body), messageId: String(body.messageId) };
+		},
+		async sendStatusView(instanceId, view) {
+			const { played, ...who } = view;
+			return await postTo(instanceId, 'message-status', statusViewCallback({ instanceId, ...who, status: played ? 'PLAYED' : 'READ' }));
+		},
+		postCallback: (instanceId, kind, body) => postTo(instanceId, kind, body),
 		async flushWebhooks() {
 			while (pendingWebhooks.size > 0) {
 				const pending = [...pendingWebhooks];
@@ -707,6 +794,7 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 			requests.length = 0;
 			webhookCalls.length = 0;
 			state.deliveryFailure = undefined;
+			state.webhookUpdateAnswer = undefined;
 			faultQueue.length = 0;
 			faultPolicy = undefined;
 		},
