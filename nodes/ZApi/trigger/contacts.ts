@@ -45,7 +45,9 @@ function asDigits(value: unknown): string | undefined {
 export function contactOf(sources: ContactSources): ContactId {
 	const all = [...(sources.phone ?? []), ...(sources.lid ?? []), ...(sources.either ?? [])];
 	const lid = all.map(asLid).find((value) => value !== undefined) ?? null;
-	const phone = (sources.phone ?? []).map(asDigits).find((value) => value !== undefined) ?? null;
+	// In a field that may hold either, only WhatsApp's phone suffix says it is a number.
+	const phoneJids = (sources.either ?? []).filter((value) => typeof value === 'string' && value.includes('@'));
+	const phone = [...(sources.phone ?? []), ...phoneJids].map(asDigits).find((value) => value !== undefined) ?? null;
 	if (phone) return { id: phone, phone, lid, kind: 'phone' };
 	if (lid) return { id: lid, phone: null, lid, kind: 'lid' };
 	const either = (sources.either ?? []).map(asDigits).find((value) => value !== undefined);
