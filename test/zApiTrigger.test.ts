@@ -285,3 +285,33 @@ test('examples/status-delivery-results.json branches on what the trigger reports
 		await endpoint.close();
 	}
 });
+
+test('examples/status-conversation.json: a contact\'s status is answered on their status, a reply to mine in their chat, and views are listed', async () => {
+	const workflow = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'status-conversation.json'), 'utf8'));
+	const trigger = workflow.nodes.find((node: { type: string }) => node.type === 'n8n-nodes-zapi-status.zApiTrigger');
+	const endpoint = await startTriggerEndpoint(trigger.parameters, toolkit.credentials());
+	try {
+		await endpoint.activate();
+		sandbox().setNotifySentByMe(SECRETS.instanceId, true);
+		const status = await sandbox().sendContactStatus(SECRETS.instanceId, { participantPhone: '5544999999999', participantLid: '81896604192873@lid' });
+		const reply = await sandbox().sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', referenceMessageId: 'MY-STATUS-1', text: 'Where is it?' });
+		await sandbox().sendStatusView(SECRETS.instanceId, { statusMessageId: 'MY-STATUS-1', participant: '126104585119999@lid' });
+		const started = endpoint.started();
+		expect(started.map((item) => item.event)).toEqual(['contactStatus', 'statusReply', 'statusViewed']);
+		sandbox().reset();
+		const runs = [];
+		for (const item of started) runs.push(await runWorkflow(workflow, { credentials: { zApiApi: toolkit.credentials() }, startItems: [{ json: item as never }] }));
+		expect(runs.map((run) => run.error?.message)).toEqual([undefined, undefined, undefined]);
+		expect(sandbox().accepted().map((request) => [request.endpoint, request.fields])).toEqual([
+			['reply-status-text', { phone: '5544999999999', message: 'Love this! 👏', statusMessageId: status.messageId }],
+			['send-text', { phone: '5511987654321', message: 'Thanks for your reply! You said: Where is it?', messageId: reply.messageId }],
+		]);
+		expect(runs[2].output('Who saw my status')[0].json).toEqual({ viewer: '126104585119999@lid', viewerIdKind: 'lid', status: 'MY-STATUS-1', view: 'read', at: expect.any(String) });
+		// The answers come back as the instance's own messages and start nothing.
+		await sandbox().flushWebhooks();
+		expect(endpoint.started()).toHaveLength(3);
+		expect(endpoint.results.slice(3).map(ignored)).toEqual(['sent by this instance (Include My Own Messages is off)', 'sent by this instance (Include My Own Messages is off)']);
+	} finally {
+		await endpoint.close();
+	}
+});
