@@ -52,6 +52,7 @@ import {
 	type N8nInstall,
 	type PackedPackage,
 } from './lib/setup';
+import { triggerEventChecks } from './lib/triggerEvents';
 import { prepareWorkflows, type PreparedWorkflows } from './lib/workflows';
 
 const USAGE = 'usage: run.ts [--skip-build] [--no-browser] [--keep] [--update-screenshots] [--only=execute-default,execute-filesystem,server,editor]';
@@ -675,6 +676,7 @@ function serverPhase(state: () => State): Phase {
 					return `trigger URL ${triggerUrl.replace(s.server!.baseUrl, '')}; 3 callbacks answered 200; executions ${runs.map((run) => run.id).join(', ')}: published zaapId=${String(published[0].zaapId)}, "${other.join('", "')}"`;
 				},
 			},
+			...triggerEventChecks({ state, instanceId: SECRETS.instanceId, assertNoSecrets: (execution) => assertNoSecrets(execution) }),
 		],
 	};
 }
