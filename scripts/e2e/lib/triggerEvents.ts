@@ -82,6 +82,9 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 				const deliveryBefore = s.sandbox.webhookUrl(instanceId, 'delivery');
 				const activated = await s.rest.data<{ active: boolean }>('POST', `/rest/workflows/${workflowId}/activate`, { versionId: workflow.versionId });
 				assert.equal(activated.active, true, `activate answered ${JSON.stringify(activated).slice(0, 300)}`);
+				// n8n registers a published workflow's webhooks after answering the activation.
+				const start = Date.now();
+				while (Date.now() - start < 30_000 && s.sandbox.requests.filter((request) => request.status !== 0).length < 2) await sleep(200);
 				const registrations = s.sandbox.requests.map((request) => `${request.method} ${request.endpoint} -> ${request.status}`);
 				assert.deepEqual(registrations, ['PUT update-webhook-received -> 200', 'PUT update-webhook-message-status -> 200']);
 				const received = s.sandbox.webhookUrl(instanceId, 'received') ?? '';
@@ -91,7 +94,7 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 				secret = match[2];
 				assert.equal(s.sandbox.webhookUrl(instanceId, 'message-status'), received);
 				assert.equal(s.sandbox.webhookUrl(instanceId, 'delivery'), deliveryBefore, 'the delivery webhook was changed');
-				return `POST /rest/workflows/${workflowId}/activate -> active; ${registrations.join(', ')}; URL ${triggerUrl.replace(s.server.baseUrl, '')}?secret=<32 characters>`;
+				return `POST /rest/workflows/${workflowId}/activate -> active; after ${Date.now() - start} ms ${registrations.join(', ')}; URL ${triggerUrl.replace(s.server.baseUrl, '')}?secret=<32 characters>`;
 			},
 		},
 		{
@@ -190,6 +193,8 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 				const s = state();
 				s.sandbox.reset();
 				await s.rest.data('POST', `/rest/workflows/${workflowId}/deactivate`, {});
+				const start = Date.now();
+				while (Date.now() - start < 30_000 && s.sandbox.requests.filter((request) => request.status !== 0).length < 2) await sleep(200);
 				const clears = s.sandbox.requests.map((request) => `${request.method} ${request.endpoint} -> ${request.status}`);
 				assert.deepEqual(clears, ['PUT update-webhook-received -> 200', 'PUT update-webhook-message-status -> 200']);
 				assert.equal(s.sandbox.webhookUrl(instanceId, 'received'), '');
