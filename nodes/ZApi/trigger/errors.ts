@@ -9,10 +9,12 @@ import { scrubSecrets } from '../transport/scrub';
  * NodeOperationError with its advice as the description, no item index (a trigger has no items),
  * and none of the given secrets (the webhook secret, the tokens) in any text.
  */
-export function triggerError(node: INode, error: unknown, secrets: readonly string[], prefix = ''): NodeOperationError {
+export function triggerError(node: INode, error: unknown, secrets: readonly string[], prefix = '', unknownOutcomeAdvice?: string): NodeOperationError {
 	const clean = (value: string) => scrubSecrets(value, secrets);
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		return new NodeOperationError(node, clean(`${prefix}${error.message}`), { description: clean(error.description ?? '') || undefined });
+		// The transport's advice for failures Z-API may have acted on speaks of posted statuses.
+		const advice = unknownOutcomeAdvice && error.context.outcome === 'unknown' ? unknownOutcomeAdvice : error.description;
+		return new NodeOperationError(node, clean(`${prefix}${error.message}`), { description: clean(advice ?? '') || undefined });
 	}
 	if (error instanceof InputError) {
 		return new NodeOperationError(node, clean(`${prefix}${error.message}`), { description: clean(error.hint) });

@@ -30,6 +30,9 @@ export const KIND_LABEL: Record<WebhookKind, string> = {
 
 const REGISTRATION_TIMEOUT_MS = 30_000;
 
+const UNKNOWN_OUTCOME_ADVICE =
+	'Z-API may or may not have changed the webhook URL. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.';
+
 /** Exactly the webhook kinds the selected events need, in a stable order. */
 export function webhookKinds(events: TriggerEvent[]): WebhookKind[] {
 	const needed = new Set(events.map((event) => KIND_OF_EVENT[event]).filter(Boolean));
@@ -98,7 +101,7 @@ async function putWebhook(this: IHookFunctions, endpoint: string, value: string,
 			validate: requireValueTrue,
 		});
 	} catch (error) {
-		throw triggerError(this.getNode(), error, secrets, prefix);
+		throw triggerError(this.getNode(), error, secrets, prefix, UNKNOWN_OUTCOME_ADVICE);
 	}
 }
 
