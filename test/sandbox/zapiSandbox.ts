@@ -4,7 +4,10 @@
  * misbehave on demand (faults) so retries and error handling can be tested without the real service.
  *
  * Only Node built-ins are used so the same file serves jest, the demo, the benchmark and the
- * end-to-end tests against a real n8n.
+ * end-to-end tests against a real n8n. A request goes through named steps (handleRequest: record it,
+ * take a queued fault, read the body; evaluate: the answer Z-API would give; applyFault or answer),
+ * which share one SandboxRuntime; callbacks are built in callbacks.ts from Z-API's documented shapes,
+ * and the third-party file host lives in videoHost.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -17,6 +20,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+import { closeServer, listen, sendJson, sendText } from './http';
 import { contactStatusCallback, deliveryCallback, newMessageId, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
 
 export interface SandboxInstance {
@@ -153,6 +157,8 @@ export interface ZApiSandbox {
 	/** Stops listening and destroys open sockets (including hanging requests). */
 	close(): Promise<void>;
 }
+
+export { startVideoHost, type VideoHost, type VideoHostFileOptions, type VideoHostRequest } from './videoHost';
 
 export const DEFAULT_INSTANCE: Readonly<Required<SandboxInstance>> = Object.freeze({
 	id: 'SANDBOX-INSTANCE',
@@ -502,228 +508,233 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<ReadBody>
 	});
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-	const text = JSON.stringify(body);
-	response.writeHead(status, {
-		'Content-Type': 'application/json; charset=utf-8',
-		'Content-Length': Buffer.byteLength(text),
-		...headers,
-	});
-	response.end(text);
-}
-
-function sendText(response: ServerResponse, status: number, contentType: string, text: string, headers: Record<string, string> = {}): void {
-	response.writeHead(status, {
-		'Content-Type': contentType,
-		'Content-Length': Buffer.byteLength(text),
-		...headers,
-	});
-	response.end(text);
-}
-
 function htmlErrorPage(status: number): string {
 	const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
 	return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 }
 
+/** Everything the request steps share: the options, Z-API's state, the request log, faults, webhook calls, sockets and timers. */
+interface SandboxRuntime {
+	options: SandboxOptions;
+	state: SandboxState;
+	requests: ReceivedRequest[];
+	faultQueue: Fault[];
+	faultPolicy: FaultPolicy | undefined;
+	webhookCalls: WebhookCall[];
+	pendingWebhooks: Set<Promise<void>>;
+	sockets: Set<Socket>;
+	timers: Set<NodeJS.Timeout>;
+}
+
+function createRuntime(options: SandboxOptions): SandboxRuntime {
+	const rt: SandboxRuntime = {
+		options,
+		state: {
+			instances: new Map(
+				(options.instances ?? [DEFAULT_INSTANCE]).map((instance) => [
+					instance.id,
+					{ id: instance.id, token: instance.token, connected: instance.connected ?? true },
+				]),
+			),
+			clientToken: options.clientToken,
+			maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
+			keepVideoBytes: options.keepVideoBytes ?? false,
+			webhooks: new Map(),
+			notifySentByMe: new Set(),
+			postWebhook: (url, body) => {
+				rt.pendingWebhooks.add(callWebhook(rt, url, body).then(() => undefined));
+			},
+		},
+		requests: [],
+		faultQueue: [],
+		faultPolicy: undefined,
+		webhookCalls: [],
+		pendingWebhooks: new Set(),
+		sockets: new Set(),
+		timers: new Set(),
+	};
+	return rt;
+}
+
+// Step: calling the instance's webhooks back.
+
+/** Like Z-API, calls back a moment after answering, and never lets a dead URL break the sandbox. */
+async function callWebhook(rt: SandboxRuntime, url: string, body: unknown): Promise<number | undefined> {
+	const call: WebhookCall = { url, body };
+	rt.webhookCalls.push(call);
+	await new Promise((resolve) => setTimeout(resolve, 20));
+	try {
+		const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		call.status = response.status;
+		await response.arrayBuffer();
+	} catch (error) {
+		call.error = String(error);
+	}
+	return call.status;
+}
+
+async function postTo(rt: SandboxRuntime, instanceId: string, kind: WebhookKind, body: unknown): Promise<number | undefined> {
+	const url = rt.state.webhooks.get(`${instanceId}:${kind}`);
+	if (!url) throw new Error(`Sandbox: instance ${instanceId} has no ${kind} webhook`);
+	return await callWebhook(rt, url, body);
+}
+
+// Steps: one request, from arrival to answer.
+
+function finish(rt: SandboxRuntime, record: ReceivedRequest): void {
+	rt.options.onRequest?.(record);
+}
+
+function answer(rt: SandboxRuntime, response: ServerResponse, record: ReceivedRequest, result: Answer): void {
+	record.status = result.status;
+	record.response = result.body;
+	sendJson(response, result.status, result.body);
+	finish(rt, record);
+}
+
+/** Everything up to and including the route handler: the answer Z-API itself would give. */
+function evaluate(rt: SandboxRuntime, request: IncomingMessage, record: ReceivedRequest, parsed: ParsedPath | undefined, body: ReadBody): Answer {
+	if (body.tooLarge) return fail(413, ZAPI_ERRORS.bodyTooLarge);
+	if (!parsed) return fail(404, ZAPI_ERRORS.notFound);
+	const instance = rt.state.instances.get(parsed.instanceId);
+	if (!instance) return fail(404, ZAPI_ERRORS.instanceNotFound);
+	if (instance.token !== parsed.token) return fail(401, ZAPI_ERRORS.invalidInstanceToken);
+	const route = ROUTES[parsed.endpoint];
+	if (!route) return fail(404, ZAPI_ERRORS.notFound);
+	if (request.method !== route.method) return fail(405, ZAPI_ERRORS.methodNotAllowed);
+
+	if (rt.state.clientToken !== undefined) {
+		const presented = record.clientTokenHeader;
+		if (presented === undefined || presented.trim() === '') return fail(400, ZAPI_ERRORS.clientTokenMissing);
+		// Echoing the presented value is deliberate: tests use it to prove the node scrubs error bodies.
+		if (presented !== rt.state.clientToken) return fail(403, ZAPI_ERRORS.clientTokenRejected(presented));
+	}
+
+	let json: unknown;
+	if (route.jsonBody) {
+		if (!isJsonContentType(record.contentType)) return fail(415, ZAPI_ERRORS.unsupportedMediaType);
+		try {
+			json = JSON.parse(body.buffer.toString('utf8'));
+		} catch {
+			return fail(400, ZAPI_ERRORS.invalidJson);
+		}
+	}
+	return route.handle({ state: rt.state, instance, body: json, record });
+}
+
+/** Replaces (or, for delay, postpones) the normal answer. */
+function applyFault(rt: SandboxRuntime, response: ServerResponse, record: ReceivedRequest, fault: Fault, normal: Answer): void {
+	switch (fault.kind) {
+		case 'status': {
+			const body = fault.body ?? { error: STATUS_CODES[fault.status] ?? 'Error' };
+			record.status = fault.status;
+			record.response = body;
+			if (typeof body === 'string') sendText(response, fault.status, 'text/plain; charset=utf-8', body, fault.headers);
+			else sendJson(response, fault.status, body, fault.headers);
+			return finish(rt, record);
+		}
+		case 'html': {
+			const status = fault.status ?? 502;
+			const page = htmlErrorPage(status);
+			record.status = status;
+			record.response = page;
+			sendText(response, status, 'text/html', page);
+			return finish(rt, record);
+		}
+		case 'malformedJson': {
+			const complete = JSON.stringify(newMessageIds());
+			const truncated = complete.slice(0, Math.floor(complete.length / 2));
+			record.status = 200;
+			record.response = truncated;
+			sendText(response, 200, 'application/json; charset=utf-8', truncated);
+			return finish(rt, record);
+		}
+		case 'delay': {
+			const timer = setTimeout(() => {
+				rt.timers.delete(timer);
+				answer(rt, response, record, normal);
+			}, fault.ms);
+			rt.timers.add(timer);
+			return;
+		}
+		case 'hang':
+			// Never answer; close() destroys the socket.
+			return finish(rt, record);
+		case 'resetBeforeResponse':
+			response.socket?.destroy();
+			return finish(rt, record);
+		case 'resetBeforeBody':
+			// Handled on arrival, before the body is read.
+			return;
+		case 'okWithout': {
+			const ids: Partial<ReturnType<typeof newMessageIds>> = newMessageIds();
+			delete ids[fault.field];
+			// `id` is an alias of messageId: leaving it would let the field be found anyway.
+			if (fault.field === 'messageId') delete ids.id;
+			return answer(rt, response, record, ok(ids));
+		}
+		case 'valueFalse':
+			return answer(rt, response, record, ok({ value: false }));
+	}
+}
+
+async function handleRequest(rt: SandboxRuntime, request: IncomingMessage, response: ServerResponse): Promise<void> {
+	const rawPath = request.url ?? '/';
+	const pathname = rawPath.split('?')[0];
+	const parsed = parseZApiPath(pathname);
+	const record: ReceivedRequest = {
+		method: request.method ?? '',
+		path: maskInstanceToken(rawPath),
+		endpoint: parsed?.endpoint ?? '',
+		instanceId: parsed?.instanceId,
+		status: 0,
+		clientTokenHeader: headerValue(request.headers, 'client-token'),
+		contentType: headerValue(request.headers, 'content-type'),
+		bodyBytes: 0,
+		response: undefined,
+		receivedAt: Date.now(),
+	};
+	rt.requests.push(record);
+
+	// Faults are taken on arrival so concurrent rt.requests consume them in arrival order.
+	const route = parsed ? ROUTES[parsed.endpoint] : undefined;
+	const fault = route?.sends && request.method === 'POST' ? rt.faultQueue.shift() : undefined;
+	if (fault) record.fault = fault;
+	if (fault?.kind === 'resetBeforeBody') {
+		request.socket.destroy();
+		finish(rt, record);
+		return;
+	}
+
+	let body: ReadBody;
+	try {
+		body = await readBody(request, MAX_BODY_BYTES);
+	} catch {
+		finish(rt, record); // the client went away; nothing to answer
+		return;
+	}
+	record.bodyBytes = body.bytes;
+
+	const normal = evaluate(rt, request, record, parsed, body);
+	// A policy sees the request once its body is read (caption, video), so it can fault chosen items.
+	const chosen = fault ?? (route?.sends && request.method === 'POST' ? rt.faultPolicy?.(record) : undefined);
+	if (chosen && !fault) record.fault = chosen;
+	if (chosen && chosen.kind !== 'resetBeforeBody') applyFault(rt, response, record, chosen, normal);
+	else answer(rt, response, record, normal);
+}
+
 export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZApiSandbox> {
 	const host = options.host ?? '127.0.0.1';
-	const state: SandboxState = {
-		instances: new Map(
-			(options.instances ?? [DEFAULT_INSTANCE]).map((instance) => [
-				instance.id,
-				{ id: instance.id, token: instance.token, connected: instance.connected ?? true },
-			]),
-		),
-		clientToken: options.clientToken,
-		maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
-		keepVideoBytes: options.keepVideoBytes ?? false,
-		webhooks: new Map(),
-		notifySentByMe: new Set(),
-		postWebhook: (url, body) => {
-			pendingWebhooks.add(callWebhook(url, body).then(() => undefined));
-		},
-	};
-	const webhookCalls: WebhookCall[] = [];
-	const pendingWebhooks = new Set<Promise<void>>();
-
-	async function postTo(instanceId: string, kind: WebhookKind, body: unknown): Promise<number | undefined> {
-		const url = state.webhooks.get(`${instanceId}:${kind}`);
-		if (!url) throw new Error(`Sandbox: instance ${instanceId} has no ${kind} webhook`);
-		return await callWebhook(url, body);
-	}
-
-	/** Like Z-API, calls back a moment after answering, and never lets a dead URL break the sandbox. */
-	async function callWebhook(url: string, body: unknown): Promise<number | undefined> {
-		const call: WebhookCall = { url, body };
-		webhookCalls.push(call);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-		try {
-			const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-			call.status = response.status;
-			await response.arrayBuffer();
-		} catch (error) {
-			call.error = String(error);
-		}
-		return call.status;
-	}
-	const requests: ReceivedRequest[] = [];
-	const faultQueue: Fault[] = [];
-	let faultPolicy: FaultPolicy | undefined;
-	const sockets = new Set<Socket>();
-	const timers = new Set<NodeJS.Timeout>();
-
-	function finish(record: ReceivedRequest): void {
-		options.onRequest?.(record);
-	}
-
-	function answer(response: ServerResponse, record: ReceivedRequest, result: Answer): void {
-		record.status = result.status;
-		record.response = result.body;
-		sendJson(response, result.status, result.body);
-		finish(record);
-	}
-
-	/** Everything up to and including the route handler: the answer Z-API itself would give. */
-	function evaluate(request: IncomingMessage, record: ReceivedRequest, parsed: ParsedPath | undefined, body: ReadBody): Answer {
-		if (body.tooLarge) return fail(413, ZAPI_ERRORS.bodyTooLarge);
-		if (!parsed) return fail(404, ZAPI_ERRORS.notFound);
-		const instance = state.instances.get(parsed.instanceId);
-		if (!instance) return fail(404, ZAPI_ERRORS.instanceNotFound);
-		if (instance.token !== parsed.token) return fail(401, ZAPI_ERRORS.invalidInstanceToken);
-		const route = ROUTES[parsed.endpoint];
-		if (!route) return fail(404, ZAPI_ERRORS.notFound);
-		if (request.method !== route.method) return fail(405, ZAPI_ERRORS.methodNotAllowed);
-
-		if (state.clientToken !== undefined) {
-			const presented = record.clientTokenHeader;
-			if (presented === undefined || presented.trim() === '') return fail(400, ZAPI_ERRORS.clientTokenMissing);
-			// Echoing the presented value is deliberate: tests use it to prove the node scrubs error bodies.
-			if (presented !== state.clientToken) return fail(403, ZAPI_ERRORS.clientTokenRejected(presented));
-		}
-
-		let json: unknown;
-		if (route.jsonBody) {
-			if (!isJsonContentType(record.contentType)) return fail(415, ZAPI_ERRORS.unsupportedMediaType);
-			try {
-				json = JSON.parse(body.buffer.toString('utf8'));
-			} catch {
-				return fail(400, ZAPI_ERRORS.invalidJson);
-			}
-		}
-		return route.handle({ state, instance, body: json, record });
-	}
-
-	/** Replaces (or, for delay, postpones) the normal answer. */
-	function applyFault(response: ServerResponse, record: ReceivedRequest, fault: Fault, normal: Answer): void {
-		switch (fault.kind) {
-			case 'status': {
-				const body = fault.body ?? { error: STATUS_CODES[fault.status] ?? 'Error' };
-				record.status = fault.status;
-				record.response = body;
-				if (typeof body === 'string') sendText(response, fault.status, 'text/plain; charset=utf-8', body, fault.headers);
-				else sendJson(response, fault.status, body, fault.headers);
-				return finish(record);
-			}
-			case 'html': {
-				const status = fault.status ?? 502;
-				const page = htmlErrorPage(status);
-				record.status = status;
-				record.response = page;
-				sendText(response, status, 'text/html', page);
-				return finish(record);
-			}
-			case 'malformedJson': {
-				const complete = JSON.stringify(newMessageIds());
-				const truncated = complete.slice(0, Math.floor(complete.length / 2));
-				record.status = 200;
-				record.response = truncated;
-				sendText(response, 200, 'application/json; charset=utf-8', truncated);
-				return finish(record);
-			}
-			case 'delay': {
-				const timer = setTimeout(() => {
-					timers.delete(timer);
-					answer(response, record, normal);
-				}, fault.ms);
-				timers.add(timer);
-				return;
-			}
-			case 'hang':
-				// Never answer; close() destroys the socket.
-				return finish(record);
-			case 'resetBeforeResponse':
-				response.socket?.destroy();
-				return finish(record);
-			case 'resetBeforeBody':
-				// Handled on arrival, before the body is read.
-				return;
-			case 'okWithout': {
-				const ids: Partial<ReturnType<typeof newMessageIds>> = newMessageIds();
-				delete ids[fault.field];
-				// `id` is an alias of messageId: leaving it would let the field be found anyway.
-				if (fault.field === 'messageId') delete ids.id;
-				return answer(response, record, ok(ids));
-			}
-			case 'valueFalse':
-				return answer(response, record, ok({ value: false }));
-		}
-	}
-
-	async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-		const rawPath = request.url ?? '/';
-		const pathname = rawPath.split('?')[0];
-		const parsed = parseZApiPath(pathname);
-		const record: ReceivedRequest = {
-			method: request.method ?? '',
-			path: maskInstanceToken(rawPath),
-			endpoint: parsed?.endpoint ?? '',
-			instanceId: parsed?.instanceId,
-			status: 0,
-			clientTokenHeader: headerValue(request.headers, 'client-token'),
-			contentType: headerValue(request.headers, 'content-type'),
-			bodyBytes: 0,
-			response: undefined,
-			receivedAt: Date.now(),
-		};
-		requests.push(record);
-
-		// Faults are taken on arrival so concurrent requests consume them in arrival order.
-		const route = parsed ? ROUTES[parsed.endpoint] : undefined;
-		const fault = route?.sends && request.method === 'POST' ? faultQueue.shift() : undefined;
-		if (fault) record.fault = fault;
-		if (fault?.kind === 'resetBeforeBody') {
-			request.socket.destroy();
-			finish(record);
-			return;
-		}
-
-		let body: ReadBody;
-		try {
-			body = await readBody(request, MAX_BODY_BYTES);
-		} catch {
-			finish(record); // the client went away; nothing to answer
-			return;
-		}
-		record.bodyBytes = body.bytes;
-
-		const normal = evaluate(request, record, parsed, body);
-		// A policy sees the request once its body is read (caption, video), so it can fault chosen items.
-		const chosen = fault ?? (route?.sends && request.method === 'POST' ? faultPolicy?.(record) : undefined);
-		if (chosen && !fault) record.fault = chosen;
-		if (chosen && chosen.kind !== 'resetBeforeBody') applyFault(response, record, chosen, normal);
-		else answer(response, record, normal);
-	}
-
+	const rt = createRuntime(options);
 	const server: Server = createServer((request, response) => {
-		handleRequest(request, response).catch((error: unknown) => {
+		handleRequest(rt, request, response).catch((error: unknown) => {
 			// A bug in the sandbox must show up as a 500, not as a hung test.
 			if (!response.headersSent) sendJson(response, 500, { error: `sandbox error: ${String(error)}` });
 		});
 	});
 	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
+		rt.sockets.add(socket);
+		socket.on('close', () => rt.sockets.delete(socket));
 	});
 
 	await listen(server, options.port ?? 0, host);
@@ -733,200 +744,73 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 	return {
 		baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
 		port,
-		requests,
-		accepted: () => requests.filter((request) => request.status === 200 && ROUTES[request.endpoint]?.sends === true),
+		requests: rt.requests,
+		accepted: () => rt.requests.filter((request) => request.status === 200 && ROUTES[request.endpoint]?.sends === true),
 		setClientToken(token) {
-			state.clientToken = token;
+			rt.state.clientToken = token;
 		},
 		setInstanceConnected(id, connected) {
-			const instance = state.instances.get(id);
+			const instance = rt.state.instances.get(id);
 			if (!instance) throw new Error(`Unknown sandbox instance: ${id}`);
 			instance.connected = connected;
 		},
 		injectFault(fault, times = 1) {
-			for (let count = 0; count < times; count++) faultQueue.push(fault);
+			for (let count = 0; count < times; count++) rt.faultQueue.push(fault);
 		},
 		clearFaults() {
-			faultQueue.length = 0;
-			faultPolicy = undefined;
+			rt.faultQueue.length = 0;
+			rt.faultPolicy = undefined;
 		},
 		setFaultPolicy(policy) {
-			faultPolicy = policy;
+			rt.faultPolicy = policy;
 		},
-		webhookCalls,
-		webhookUrl: (instanceId, kind) => state.webhooks.get(`${instanceId}:${kind}`),
+		webhookCalls: rt.webhookCalls,
+		webhookUrl: (instanceId, kind) => rt.state.webhooks.get(`${instanceId}:${kind}`),
 		setWebhookUrl(instanceId, kind, url) {
-			if (url === undefined) state.webhooks.delete(`${instanceId}:${kind}`);
-			else state.webhooks.set(`${instanceId}:${kind}`, url);
+			if (url === undefined) rt.state.webhooks.delete(`${instanceId}:${kind}`);
+			else rt.state.webhooks.set(`${instanceId}:${kind}`, url);
 		},
 		setDeliveryFailure(decide) {
-			state.deliveryFailure = decide;
+			rt.state.deliveryFailure = decide;
 		},
-		notifySentByMe: (instanceId) => state.notifySentByMe.has(instanceId),
+		notifySentByMe: (instanceId) => rt.state.notifySentByMe.has(instanceId),
 		setWebhookUpdateAnswer(decide) {
-			state.webhookUpdateAnswer = decide;
+			rt.state.webhookUpdateAnswer = decide;
 		},
 		setNotifySentByMe(instanceId, on) {
-			if (on) state.notifySentByMe.add(instanceId);
-			else state.notifySentByMe.delete(instanceId);
+			if (on) rt.state.notifySentByMe.add(instanceId);
+			else rt.state.notifySentByMe.delete(instanceId);
 		},
 		async sendStatusReply(instanceId, reply) {
 			const body = statusReplyCallback({ instanceId, ...reply });
-			return { status: await postTo(instanceId, 'received', body), messageId: String(body.messageId) };
+			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
 		},
 		async sendContactStatus(instanceId, post) {
 			const body = contactStatusCallback({ instanceId, ...post });
-			return { status: await postTo(instanceId, 'received', body), messageId: String(body.messageId) };
+			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
 		},
 		async sendStatusView(instanceId, view) {
 			const { played, ...who } = view;
-			return await postTo(instanceId, 'message-status', statusViewCallback({ instanceId, ...who, status: played ? 'PLAYED' : 'READ' }));
+			return await postTo(rt, instanceId, 'message-status', statusViewCallback({ instanceId, ...who, status: played ? 'PLAYED' : 'READ' }));
 		},
-		postCallback: (instanceId, kind, body) => postTo(instanceId, kind, body),
+		postCallback: (instanceId, kind, body) => postTo(rt, instanceId, kind, body),
 		async flushWebhooks() {
-			while (pendingWebhooks.size > 0) {
-				const pending = [...pendingWebhooks];
-				pendingWebhooks.clear();
+			while (rt.pendingWebhooks.size > 0) {
+				const pending = [...rt.pendingWebhooks];
+				rt.pendingWebhooks.clear();
 				await Promise.all(pending);
 			}
 		},
 		reset() {
-			requests.length = 0;
-			webhookCalls.length = 0;
-			state.deliveryFailure = undefined;
-			state.webhookUpdateAnswer = undefined;
-			faultQueue.length = 0;
-			faultPolicy = undefined;
+			rt.requests.length = 0;
+			rt.webhookCalls.length = 0;
+			rt.state.deliveryFailure = undefined;
+			rt.state.webhookUpdateAnswer = undefined;
+			rt.faultQueue.length = 0;
+			rt.faultPolicy = undefined;
 		},
 		close() {
-			closing ??= closeServer(server, sockets, timers);
-			return closing;
-		},
-	};
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
-}
-
-function closeServer(server: Server, sockets: Set<Socket>, timers: Set<NodeJS.Timeout> = new Set()): Promise<void> {
-	for (const timer of timers) clearTimeout(timer);
-	timers.clear();
-	return new Promise((resolve) => {
-		server.close(() => resolve());
-		for (const socket of sockets) socket.destroy();
-	});
-}
-
-// ---------------------------------------------------------------------------------------------
-// Video host: a third-party file server for the node's URL source.
-// ---------------------------------------------------------------------------------------------
-
-export interface VideoHostFileOptions {
-	/** Default 'video/mp4'. An empty string sends no Content-Type header. */
-	contentType?: string;
-	/** Send GET chunked and HEAD without Content-Length, like hosts that stream. */
-	omitContentLength?: boolean;
-	/** Answer HEAD with this status (headers only) instead of 200, e.g. 405 or 403. */
-	headStatus?: number;
-	/** Answer GET with this status and a short text body instead of the file, e.g. 403 or 500. */
-	getStatus?: number;
-}
-
-export interface VideoHostRequest {
-	method: string;
-	path: string;
-	headers: IncomingHttpHeaders;
-}
-
-export interface VideoHost {
-	/** e.g. http://127.0.0.1:45679 */
-	baseUrl: string;
-	port: number;
-	/** Every request in arrival order, with its headers (to prove no secret ever reaches a third party). */
-	requests: VideoHostRequest[];
-	/** Serves `data` at /files/<name> and returns that absolute URL. Re-adding a name replaces it. */
-	add(name: string, data: Buffer, options?: VideoHostFileOptions): string;
-	close(): Promise<void>;
-}
-
-interface HostedFile {
-	data: Buffer;
-	options: VideoHostFileOptions;
-}
-
-/** Pieces in which chunked answers are written, so the client really sees several chunks. */
-const STREAM_CHUNK_BYTES = 64 * 1024;
-
-export async function startVideoHost(): Promise<VideoHost> {
-	const files = new Map<string, HostedFile>();
-	const requests: VideoHostRequest[] = [];
-	const sockets = new Set<Socket>();
-
-	const server = createServer((request, response) => {
-		const path = request.url ?? '/';
-		requests.push({ method: request.method ?? '', path, headers: { ...request.headers } });
-		request.resume(); // no request bodies expected; drain anything sent
-
-		const match = /^\/files\/([^/?#]+)(?:\?.*)?$/.exec(path);
-		let file: HostedFile | undefined;
-		try {
-			file = match ? files.get(decodeURIComponent(match[1])) : undefined;
-		} catch {
-			file = undefined;
-		}
-		if (!file) return sendText(response, 404, 'text/plain; charset=utf-8', 'Not Found');
-
-		const { data, options } = file;
-		const headers: Record<string, string | number> = {};
-		const contentType = options.contentType ?? 'video/mp4';
-		if (contentType !== '') headers['Content-Type'] = contentType;
-
-		if (request.method === 'HEAD') {
-			const status = options.headStatus ?? 200;
-			if (status >= 200 && status < 300 && !options.omitContentLength) headers['Content-Length'] = data.length;
-			response.writeHead(status, headers);
-			return response.end();
-		}
-		if (request.method !== 'GET') {
-			return sendText(response, 405, 'text/plain; charset=utf-8', 'Method Not Allowed', { Allow: 'GET, HEAD' });
-		}
-		if (options.getStatus !== undefined && (options.getStatus < 200 || options.getStatus >= 300)) {
-			return sendText(response, options.getStatus, 'text/plain; charset=utf-8', STATUS_CODES[options.getStatus] ?? 'Error');
-		}
-		if (!options.omitContentLength) headers['Content-Length'] = data.length;
-		response.writeHead(options.getStatus ?? 200, headers);
-		for (let offset = 0; offset < data.length; offset += STREAM_CHUNK_BYTES) {
-			response.write(data.subarray(offset, offset + STREAM_CHUNK_BYTES));
-		}
-		response.end();
-	});
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-
-	await listen(server, 0, '127.0.0.1');
-	const port = (server.address() as AddressInfo).port;
-	const baseUrl = `http://127.0.0.1:${port}`;
-	let closing: Promise<void> | undefined;
-
-	return {
-		baseUrl,
-		port,
-		requests,
-		add(name, data, options = {}) {
-			files.set(name, { data, options });
-			return `${baseUrl}/files/${encodeURIComponent(name)}`;
-		},
-		close() {
-			closing ??= closeServer(server, sockets);
+			closing ??= closeServer(server, rt.sockets, rt.timers);
 			return closing;
 		},
 	};
