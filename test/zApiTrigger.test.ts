@@ -318,3 +318,8 @@ test('examples/status-conversation.json: a contact\'s status is answered on thei
 		await endpoint.close();
 	}
 });
+
+test('deactivating a trigger that registered nothing needs no credential and calls nothing', async () => {
+	await runRegistration({ events: ['deliveryResult'], registration: 'manual', filters: {} }, { ...toolkit.credentials(), instanceId: '' }, 'deactivate');
+	expect(sandbox().requests).toHaveLength(0);
+});

@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { readZApiCredentials, secretsOf } from './transport/credentials';
+import { readZApiCredentials } from './transport/credentials';
 import { CREDENTIAL_TYPE } from './transport/zApiRequest';
 import { classifyCallback, matchesFilters } from './trigger/callbacks';
 import type { TriggerEvent, TriggerFilters } from './trigger/callbacks';
@@ -185,13 +185,11 @@ export class ZApiTrigger implements INodeType {
 			if (typeof secret !== 'string' || !secretMatches((this.getQueryData() as IDataObject).secret, secret)) return refuse(this);
 		}
 		let instanceId: string;
-		let secrets: string[] = [];
 		try {
-			const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE));
-			instanceId = credentials.instanceId;
-			secrets = secretsOf(credentials);
+			instanceId = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE)).instanceId;
 		} catch (error) {
-			throw triggerError(this.getNode(), error, secrets);
+			// Credential problems never name a field's value, so there is nothing to hide here.
+			throw triggerError(this.getNode(), error, []);
 		}
 		const body = this.getBodyData();
 		const events = this.getNodeParameter('events') as TriggerEvent[];

@@ -147,6 +147,12 @@ export async function registerWebhooks(this: IHookFunctions, url: string, kinds:
  */
 export async function clearWebhooks(this: IHookFunctions, kinds: WebhookKind[]): Promise<void> {
 	const staticData = this.getWorkflowStaticData('node');
+	if (kinds.length === 0) {
+		// Nothing was registered (manual registration): nothing to clear, and no credential needed.
+		delete staticData.webhookSecret;
+		delete staticData.registered;
+		return;
+	}
 	const hidden = [...(await credentialSecrets.call(this)).secrets];
 	if (typeof staticData.webhookSecret === 'string') hidden.push(staticData.webhookSecret);
 	const stillSet: WebhookKind[] = [];
