@@ -704,6 +704,71 @@ describe('Z-API sandbox', () => {
 		});
 	});
 
+	describe('webhooks and callbacks (Z-API docs: webhooks/*)', () => {
+		const put = (endpoint: string, body: unknown) =>
+			call(endpointUrl(sandbox, endpoint), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+		const postJson = (endpoint: string, body: unknown) =>
+			call(endpointUrl(sandbox, endpoint), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+		afterEach(() => {
+			for (const kind of ['delivery', 'received', 'message-status'] as const) sandbox.setWebhookUrl(INSTANCE_ID, kind, undefined);
+			sandbox.setNotifySentByMe(INSTANCE_ID, false);
+		});
+
+		it('keeps one URL per kind, answers {"value": true}, and an empty value clears it', async () => {
+			expect((await put('update-webhook-message-status', { value: 'http://127.0.0.1:1/status' })).json).toEqual({ value: true });
+			expect((await put('update-webhook-received', { value: 'http://127.0.0.1:1/received' })).json).toEqual({ value: true });
+			expect(sandbox.webhookUrl(INSTANCE_ID, 'message-status')).toBe('http://127.0.0.1:1/status');
+			expect(sandbox.notifySentByMe(INSTANCE_ID)).toBe(false);
+			expect((await put('update-webhook-received-delivery', { value: 'http://127.0.0.1:1/both' })).json).toEqual({ value: true });
+			expect(sandbox.webhookUrl(INSTANCE_ID, 'received')).toBe('http://127.0.0.1:1/both');
+			expect(sandbox.notifySentByMe(INSTANCE_ID)).toBe(true);
+			expect((await put('update-notify-sent-by-me', { notifySentByMe: false })).json).toEqual({ value: true });
+			expect(sandbox.notifySentByMe(INSTANCE_ID)).toBe(false);
+			await put('update-webhook-message-status', { value: '' });
+			expect(sandbox.webhookUrl(INSTANCE_ID, 'message-status')).toBe('');
+			expect((await put('update-webhook-delivery', {})).json).toEqual(ZAPI_ERRORS.fieldRequired('value'));
+		});
+
+		it('setWebhookUpdateAnswer() replaces the answer for chosen updates without storing the URL', async () => {
+			sandbox.setWebhookUpdateAnswer((kind) => (kind === 'delivery' ? { status: 200, body: { value: false } } : undefined));
+			expect((await put('update-webhook-delivery', { value: 'http://127.0.0.1:1/d' })).json).toEqual({ value: false });
+			expect(sandbox.webhookUrl(INSTANCE_ID, 'delivery')).toBeUndefined();
+		});
+
+		it('send-text takes a LID or a number and an optional messageId; with "notify sent by me" it echoes the message (fromMe)', async () => {
+			const received: unknown[] = [];
+			const { createServer } = await import('node:http');
+			const server = createServer((request, response) => {
+				let text = '';
+				request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+				request.on('end', () => {
+					received.push(JSON.parse(text));
+					response.end('{}');
+				});
+			});
+			await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+			try {
+				const address = server.address() as { port: number };
+				sandbox.setWebhookUrl(INSTANCE_ID, 'received', `http://127.0.0.1:${address.port}/r`);
+				sandbox.setNotifySentByMe(INSTANCE_ID, true);
+				const sent = await postJson('send-text', { phone: '81896604192873@lid', message: 'hi', messageId: 'R1' });
+				expect(sent.status).toBe(200);
+				expect(sandbox.requests[0].fields).toEqual({ phone: '81896604192873@lid', message: 'hi', messageId: 'R1' });
+				expect((await postJson('send-text', { phone: 'abc@lid', message: 'hi' })).json).toEqual(ZAPI_ERRORS.invalidPhone);
+				await sandbox.flushWebhooks();
+				expect(received).toEqual([
+					expect.objectContaining({ type: 'ReceivedCallback', fromMe: true, phone: '81896604192873@lid', messageId: (sent.json as { messageId: string }).messageId, referenceMessageId: 'R1' }),
+				]);
+			} finally {
+				await new Promise((resolve) => server.close(resolve));
+			}
+		});
+
+		it('refuses to post a callback for a kind without a URL', async () => {
+			await expect(sandbox.sendStatusView(INSTANCE_ID, { statusMessageId: 'S' })).rejects.toThrow('has no message-status webhook');
+		});
+	});
+
 	describe('close()', () => {
 		it('destroys idle keep-alive sockets, resolves quickly and can be called twice', async () => {
 			const closing = await startZApiSandbox();

@@ -9,18 +9,12 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { readZApiCredentials } from './transport/credentials';
-import { CREDENTIAL_TYPE, zApiRequest } from './transport/zApiRequest';
+import { CREDENTIAL_TYPE } from './transport/zApiRequest';
 import { classifyCallback, matchesFilters } from './trigger/callbacks';
 import type { TriggerEvent, TriggerFilters } from './trigger/callbacks';
-
-/** Which Z-API webhook carries which event. */
-const WEBHOOK_OF_EVENT: Record<TriggerEvent, 'delivery' | 'received'> = {
-	deliveryResult: 'delivery',
-	statusReply: 'received',
-	message: 'received',
-};
-
-const REGISTRATION_TIMEOUT_MS = 30_000;
+import { triggerError } from './trigger/errors';
+import type { WebhookKind } from './trigger/registration';
+import { clearWebhooks, registerWebhooks, secretMatches, webhookKinds } from './trigger/registration';
 
 export class ZApiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -30,7 +24,7 @@ export class ZApiTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
-		description: 'Starts the workflow when Z-API reports whether a status was published, or someone replies to one',
+		description: "Starts the workflow when Z-API reports a status delivery, a contact's new status, a reply to or a view of your status, or a message",
 		defaults: { name: 'Z-API Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -39,7 +33,7 @@ export class ZApiTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Z-API keeps one webhook URL per instance for deliveries and one for received messages. Paste this node\'s Production URL into the Z-API panel (Webhooks: "On send" for delivery results, "On receive" for replies), or let the node register it below.',
+					'Z-API keeps one webhook URL per instance for each kind: "On send" (Delivery Result), "On receive" (replies, contacts\' statuses, messages) and "Message status" (views of your status). Let the node register its URL below: it adds a secret to it and refuses calls without that secret. A URL pasted into the Z-API panel by hand has no secret, so anyone who learns it can start this workflow.',
 				name: 'webhookNotice',
 				type: 'notice',
 				default: '',
@@ -51,19 +45,31 @@ export class ZApiTrigger implements INodeType {
 				required: true,
 				options: [
 					{
-						name: 'Delivery Result',
-						value: 'deliveryResult',
-						description: 'Z-API reports whether a status (or message) it queued was published, with the error when it was not',
-					},
-					{
-						name: 'Reply to a Status',
-						value: 'statusReply',
-						description: 'Someone replied to one of the instance\'s statuses (received messages with isStatusReply)',
+						name: 'A Contact Posted a Status',
+						value: 'contactStatus',
+						description:
+							'A contact posted to their WhatsApp Status. The item has the author and the status ID (author, statusMessageId) that the Reply With Text, GIF or Sticker operations take.',
 					},
 					{
 						name: 'Any Received Message',
 						value: 'message',
 						description: 'Every other message the instance receives',
+					},
+					{
+						name: 'Delivery Result',
+						value: 'deliveryResult',
+						description: 'Z-API reports whether a status (or message) it queued was published, with the error when it was not',
+					},
+					{
+						name: 'My Status Was Viewed',
+						value: 'statusViewed',
+						description: 'Someone saw (or played) one of your statuses: viewer, status ID, read or played, and when',
+					},
+					{
+						name: 'Reply to My Status',
+						value: 'statusReply',
+						description:
+							'Someone replied to one of your statuses. The item has who replied and the ID of their reply (from, replyMessageId) that Answer a Reply to My Status takes, and which status they answered (myStatusMessageId).',
 					},
 				],
 				default: ['deliveryResult', 'statusReply'],
@@ -76,19 +82,20 @@ export class ZApiTrigger implements INodeType {
 					{
 						name: 'I Paste the URL Into Z-API',
 						value: 'manual',
-						description: 'Nothing is changed in Z-API; copy the Production URL into the Z-API panel yourself',
+						description: 'Nothing is changed in Z-API; copy the Production URL into the Z-API panel yourself. The URL has no secret.',
 					},
 					{
 						name: 'Register It Through Z-API on Activation',
 						value: 'automatic',
-						description: "The node sets the instance's webhook URL(s) when the workflow is activated and clears them when it is deactivated",
+						description:
+							"The node sets the instance's webhook URL(s), with a secret only Z-API learns, when the workflow is activated and clears them when it is deactivated",
 					},
 				],
 				default: 'manual',
 			},
 			{
 				displayName:
-					'Registering replaces the webhook URL(s) this instance has in Z-API ("On send" for Delivery Result, "On receive" for replies and messages): anything else receiving them stops receiving them. On deactivation the node clears them; if that fails, the workflow cannot be deactivated cleanly and the error says which URL to remove in the Z-API panel.',
+					'Registering replaces the webhook URL(s) this instance has in Z-API for the selected events ("On send", "On receive", "Message status"): anything else receiving them stops receiving them. Z-API takes only HTTPS URLs, so n8n needs a public HTTPS address (WEBHOOK_URL). On deactivation the node clears them; if that fails, the error says which URL to remove in the Z-API panel.',
 				name: 'registrationNotice',
 				type: 'notice',
 				default: '',
@@ -106,7 +113,8 @@ export class ZApiTrigger implements INodeType {
 						name: 'messageId',
 						type: 'string',
 						default: '',
-						description: 'Only events about this WhatsApp message ID (the messageId Z-API returned when the status was sent)',
+						description:
+							'Only events about this WhatsApp message ID: the messageId Z-API returned when the status was sent, which deliveries, replies to it and views of it carry',
 					},
 					{
 						displayName: 'Only Failed Deliveries',
@@ -124,6 +132,23 @@ export class ZApiTrigger implements INodeType {
 					},
 				],
 			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Include My Own Messages',
+						name: 'includeOwnMessages',
+						type: 'boolean',
+						default: false,
+						description:
+							"Whether messages the instance sent itself (fromMe) start the workflow, as Any Received Message. Off, a workflow that answers cannot start itself again. On, registration also turns on Z-API's \"notify sent by me\".",
+					},
+				],
+			},
 		],
 	};
 
@@ -138,47 +163,52 @@ export class ZApiTrigger implements INodeType {
 				const url = this.getNodeWebhookUrl('default');
 				if (!url) throw new NodeOperationError(this.getNode(), 'n8n did not give this trigger a webhook URL');
 				const kinds = webhookKinds(this.getNodeParameter('events') as TriggerEvent[]);
-				for (const kind of kinds) await setZApiWebhook.call(this, kind, url);
-				this.getWorkflowStaticData('node').registered = kinds;
+				const options = this.getNodeParameter('options', {}) as { includeOwnMessages?: boolean };
+				await registerWebhooks.call(this, url, kinds, options.includeOwnMessages === true);
 				return true;
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				const staticData = this.getWorkflowStaticData('node');
-				const registered = (staticData.registered as Array<'delivery' | 'received'> | undefined) ?? [];
-				// A failure here propagates: n8n then reports that the webhook could not be removed, instead of
+				const registered = (this.getWorkflowStaticData('node').registered as WebhookKind[] | undefined) ?? [];
+				// A failure propagates: n8n then reports that the webhook could not be removed, instead of
 				// leaving Z-API calling a URL that no longer answers without anyone knowing.
-				for (const kind of registered) await setZApiWebhook.call(this, kind, '');
-				delete staticData.registered;
+				await clearWebhooks.call(this, registered);
 				return true;
 			},
 		},
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		// Z-API does not sign callbacks and an instance ID is no secret: when the node registered the
+		// URL, only calls that carry the secret it added are Z-API's.
+		if (this.getNodeParameter('registration') === 'automatic') {
+			const secret = this.getWorkflowStaticData('node').webhookSecret;
+			if (typeof secret !== 'string' || !secretMatches((this.getQueryData() as IDataObject).secret, secret)) return refuse(this);
+		}
+		let instanceId: string;
+		try {
+			instanceId = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE)).instanceId;
+		} catch (error) {
+			// Credential problems never name a field's value, so there is nothing to hide here.
+			throw triggerError(this.getNode(), error, []);
+		}
 		const body = this.getBodyData();
-		const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE));
-		const event = classifyCallback(body, credentials.instanceId);
 		const events = this.getNodeParameter('events') as TriggerEvent[];
 		const filters = this.getNodeParameter('filters', {}) as TriggerFilters;
+		const options = this.getNodeParameter('options', {}) as { includeOwnMessages?: boolean };
+		const event = classifyCallback(body, instanceId, { includeOwnMessages: options.includeOwnMessages === true });
 		// Calls that are not for this instance, not understood, or filtered out are answered (so Z-API
 		// does not retry them) without starting the workflow.
 		if (!event.accepted) return { webhookResponse: { received: true, ignored: event.reason } };
 		if (!events.includes(event.item.event as TriggerEvent)) return { webhookResponse: { received: true, ignored: 'event not selected' } };
 		if (!matchesFilters(event.item, filters)) return { webhookResponse: { received: true, ignored: 'filtered out' } };
-		return { workflowData: [[{ json: event.item }]] };
+		return { workflowData: [[{ json: event.item as IDataObject }]] };
 	}
 }
 
-function webhookKinds(events: TriggerEvent[]): Array<'delivery' | 'received'> {
-	return [...new Set(events.map((event) => WEBHOOK_OF_EVENT[event]))];
-}
-
-async function setZApiWebhook(this: IHookFunctions, kind: 'delivery' | 'received', url: string): Promise<void> {
-	// The transport's error handling (actionable, scrubbed messages) is shared with the action node.
-	await zApiRequest.call(this, 0, {
-		method: 'PUT',
-		endpoint: `update-webhook-${kind}`,
-		body: { value: url } as IDataObject,
-		timeout: REGISTRATION_TIMEOUT_MS,
-	});
+/** 403 without starting the workflow; the answer names no secret and tells a caller nothing useful. */
+function refuse(context: IWebhookFunctions): IWebhookResponseData {
+	const response = context.getResponseObject();
+	response.writeHead(403, { 'Content-Type': 'application/json; charset=utf-8' });
+	response.end(JSON.stringify({ error: 'This webhook only accepts calls from Z-API' }));
+	return { noWebhookResponse: true };
 }

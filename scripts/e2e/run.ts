@@ -52,6 +52,7 @@ import {
 	type N8nInstall,
 	type PackedPackage,
 } from './lib/setup';
+import { triggerEventChecks } from './lib/triggerEvents';
 import { prepareWorkflows, type PreparedWorkflows } from './lib/workflows';
 
 const USAGE = 'usage: run.ts [--skip-build] [--no-browser] [--keep] [--update-screenshots] [--only=execute-default,execute-filesystem,server,editor]';
@@ -652,8 +653,8 @@ function serverPhase(state: () => State): Phase {
 						sent.push((await response.json()) as Record<string, unknown>);
 					}
 					await s.sandbox.flushWebhooks();
-					const replyStatus = await s.sandbox.sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', statusMessageId: String(sent[0].messageId), text: 'Love it' });
-					assert.equal(replyStatus, 200, 'the trigger did not answer the status reply with 200');
+					const reply = await s.sandbox.sendStatusReply(SECRETS.instanceId, { phone: '5511987654321', referenceMessageId: String(sent[0].messageId), text: 'Love it' });
+					assert.equal(reply.status, 200, 'the trigger did not answer the status reply with 200');
 					const callbacks = s.sandbox.webhookCalls.map((call) => call.status);
 					assert.deepEqual(callbacks, [200, 200, 200], `the trigger answered the callbacks ${JSON.stringify(callbacks)}`);
 
@@ -675,6 +676,7 @@ function serverPhase(state: () => State): Phase {
 					return `trigger URL ${triggerUrl.replace(s.server!.baseUrl, '')}; 3 callbacks answered 200; executions ${runs.map((run) => run.id).join(', ')}: published zaapId=${String(published[0].zaapId)}, "${other.join('", "')}"`;
 				},
 			},
+			...triggerEventChecks({ state, instanceId: SECRETS.instanceId, assertNoSecrets: (execution) => assertNoSecrets(execution) }),
 		],
 	};
 }

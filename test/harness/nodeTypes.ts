@@ -17,6 +17,8 @@ const baseNodes: Record<string, () => INodeType | IVersionedNodeType> = {
 	'n8n-nodes-base.noOp': () => new (require('n8n-nodes-base/dist/nodes/NoOp/NoOp.node').NoOp)(),
 	'n8n-nodes-base.if': () => new (require('n8n-nodes-base/dist/nodes/If/If.node').If)(),
 	'n8n-nodes-base.set': () => new (require('n8n-nodes-base/dist/nodes/Set/Set.node').Set)(),
+	'n8n-nodes-base.switch': () => new (require('n8n-nodes-base/dist/nodes/Switch/Switch.node').Switch)(),
+	'n8n-nodes-base.stickyNote': () => new (require('n8n-nodes-base/dist/nodes/StickyNote/StickyNote.node').StickyNote)(),
 	'n8n-nodes-base.readWriteFile': () =>
 		new (require('n8n-nodes-base/dist/nodes/Files/ReadWriteFile/ReadWriteFile.node').ReadWriteFile)(),
 	'n8n-nodes-base.extractFromFile': () =>

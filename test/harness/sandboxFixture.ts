@@ -14,7 +14,7 @@ export interface SandboxServers {
 /**
  * The servers an engine suite runs against, shared by every test of the suite file: started before
  * the first test, closed after the last, and put back before each test as they started (sandbox log,
- * faults, Client-Token, instance connected, webhooks; the host's request log). Call it at the top
+ * faults, Client-Token, instance connected, webhooks, notify sent by me; the host's request log). Call it at the top
  * level of a suite; `onStarted` hands the servers over once they listen.
  *
  *     let sandbox: ZApiSandbox;
@@ -40,8 +40,8 @@ export function useSandboxServers(onStarted: (servers: SandboxServers) => void):
 		sandbox.reset();
 		sandbox.setClientToken(SECRETS.clientToken);
 		sandbox.setInstanceConnected(SECRETS.instanceId, true);
-		sandbox.setWebhookUrl(SECRETS.instanceId, 'delivery', undefined);
-		sandbox.setWebhookUrl(SECRETS.instanceId, 'received', undefined);
+		for (const kind of ['delivery', 'received', 'message-status'] as const) sandbox.setWebhookUrl(SECRETS.instanceId, kind, undefined);
+		sandbox.setNotifySentByMe(SECRETS.instanceId, false);
 		host.requests.length = 0;
 	});
 }

@@ -51,11 +51,26 @@ function webhookData(workflow: Workflow, node: INode): IWebhookData {
 	} as IWebhookData;
 }
 
+export interface TriggerEndpointOptions {
+	/** The node's static data, shared by registration and webhook calls (n8n keeps it with the workflow). */
+	staticData?: Record<string, unknown>;
+}
+
+export interface RegisteringTriggerEndpoint extends TriggerEndpoint {
+	staticData: Record<string, unknown>;
+	/** n8n's activation of the workflow, with this endpoint as n8n's webhook address. */
+	activate(): Promise<{ webhookUrl: string | undefined }>;
+	deactivate(): Promise<void>;
+}
+
 export async function startTriggerEndpoint(
 	parameters: INodeParameters,
 	credentials: ICredentialDataDecryptedObject,
-): Promise<TriggerEndpoint> {
+	options: TriggerEndpointOptions = {},
+): Promise<RegisteringTriggerEndpoint> {
 	const { workflow, node } = triggerWorkflow(parameters);
+	const staticData = options.staticData ?? {};
+	workflow.staticData = { [`node:${node.name}`]: staticData } as never;
 	const trigger = new ZApiTrigger();
 	const results: IWebhookResponseData[] = [];
 	const server = createServer((request, response) => {
@@ -68,40 +83,56 @@ export async function startTriggerEndpoint(
 			} catch {
 				body = {};
 			}
+			const query = Object.fromEntries(new URL(request.url ?? '/', 'http://127.0.0.1').searchParams);
 			const additionalData = createAdditionalData({ zApiApi: credentials });
-			additionalData.httpRequest = { body, headers: request.headers, params: {}, query: {} } as never;
+			additionalData.httpRequest = { body, headers: request.headers, params: {}, query } as never;
+			// n8n hands the node its Express response; a Node ServerResponse has the methods the node uses.
+			additionalData.httpResponse = response as never;
 			const context = new WebhookContext(workflow, node, additionalData, 'webhook', webhookData(workflow, node), [], null);
 			try {
 				const result = await trigger.webhook.call(context);
 				results.push(result);
+				if (result.noWebhookResponse) return;
 				response.writeHead(200, { 'content-type': 'application/json' });
 				response.end(JSON.stringify(result.webhookResponse ?? { message: 'Workflow was started' }));
 			} catch (error) {
 				results.push({ webhookResponse: { error: String(error) } });
-				response.writeHead(500);
+				if (!response.headersSent) response.writeHead(500);
 				response.end();
 			}
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const webhookBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
 	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/f3d7c5a2-zapi-trigger/zapi`,
+		url: `${webhookBaseUrl}/f3d7c5a2-zapi-trigger/zapi`,
 		results,
+		staticData,
 		started: () => results.flatMap((result) => (result.workflowData ? [result.workflowData[0][0].json] : [])),
+		activate: async () => ({ webhookUrl: (await runRegistration(parameters, credentials, 'activate', staticData, { webhookBaseUrl })).webhookUrl }),
+		deactivate: async () => {
+			await runRegistration(parameters, credentials, 'deactivate', staticData, { webhookBaseUrl });
+		},
 		close: () => new Promise((resolve) => server.close(() => resolve())),
 	};
 }
 
-/** Activation (checkExists, then create when it says false) or deactivation (delete), as n8n runs them. */
+/**
+ * Activation (checkExists, then create when it says false) or deactivation (delete), as n8n runs
+ * them. The static data object is the one given, changed in place, as n8n keeps it with the workflow.
+ */
 export async function runRegistration(
 	parameters: INodeParameters,
 	credentials: ICredentialDataDecryptedObject,
 	action: 'activate' | 'deactivate',
 	staticData: Record<string, unknown> = {},
+	options: { webhookBaseUrl?: string } = {},
 ): Promise<{ webhookUrl: string | undefined; staticData: Record<string, unknown> }> {
 	const { workflow, node } = triggerWorkflow(parameters);
 	workflow.staticData = { [`node:${node.name}`]: staticData } as never;
-	const context = new HookContext(workflow, node, createAdditionalData({ zApiApi: credentials }), 'trigger', action === 'activate' ? 'activate' : 'manual', webhookData(workflow, node));
+	const additionalData = createAdditionalData({ zApiApi: credentials });
+	if (options.webhookBaseUrl) additionalData.webhookBaseUrl = options.webhookBaseUrl;
+	const context = new HookContext(workflow, node, additionalData, 'trigger', action === 'activate' ? 'activate' : 'manual', webhookData(workflow, node));
 	const methods = new ZApiTrigger().webhookMethods.default;
 	if (action === 'activate') {
 		if (!(await methods.checkExists.call(context))) await methods.create.call(context);

@@ -4,7 +4,10 @@
  * misbehave on demand (faults) so retries and error handling can be tested without the real service.
  *
  * Only Node built-ins are used so the same file serves jest, the demo, the benchmark and the
- * end-to-end tests against a real n8n.
+ * end-to-end tests against a real n8n. A request goes through named steps (handleRequest: record it,
+ * take a queued fault, read the body; evaluate: the answer Z-API would give; applyFault or answer),
+ * which share one SandboxRuntime; callbacks are built in callbacks.ts from Z-API's documented shapes,
+ * and the third-party file host lives in videoHost.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -16,6 +19,9 @@ import {
 	type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+
+import { closeServer, listen, sendJson, sendText } from './http';
+import { contactStatusCallback, deliveryCallback, newMessageId, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
 
 export interface SandboxInstance {
 	id: string;
@@ -61,7 +67,7 @@ export interface ReceivedRequest {
 	video?: ReceivedVideo;
 	/** The media of the other endpoints (image, sticker, gif), parsed like `video`. */
 	media?: ReceivedVideo;
-	/** Text fields of the other endpoints: message, phone, statusMessageId. */
+	/** Text fields of the other endpoints: message, phone, statusMessageId, messageId (send-text). */
 	fields?: Record<string, string>;
 	/** The body sent back: parsed JSON object, or the raw text for non-JSON answers. */
 	response: unknown;
@@ -82,6 +88,9 @@ export type Fault =
 	| { kind: 'valueFalse' };
 
 export type FaultPolicy = (request: ReceivedRequest) => Fault | undefined;
+
+/** The webhook kinds Z-API keeps one URL each for (docs: webhooks/webhooksConf/*). */
+export type WebhookKind = 'delivery' | 'received' | 'message-status';
 
 export interface WebhookCall {
 	url: string;
@@ -110,16 +119,36 @@ export interface ZApiSandbox {
 	setFaultPolicy(policy: FaultPolicy | undefined): void;
 	/** Every webhook call the sandbox made (delivery callbacks, status replies), with the answer it got. */
 	webhookCalls: WebhookCall[];
-	webhookUrl(instanceId: string, kind: 'delivery' | 'received'): string | undefined;
+	webhookUrl(instanceId: string, kind: WebhookKind): string | undefined;
 	/** What a user would paste into the Z-API panel; undefined removes it. */
-	setWebhookUrl(instanceId: string, kind: 'delivery' | 'received', url: string | undefined): void;
+	setWebhookUrl(instanceId: string, kind: WebhookKind, url: string | undefined): void;
+	/** Z-API's "notify sent by me": what the instance sends comes back on the received webhook with fromMe true. */
+	notifySentByMe(instanceId: string): boolean;
+	/** Makes chosen webhook updates answer something else than {"value": true} (undefined: answer normally). */
+	setWebhookUpdateAnswer(decide: ((kind: WebhookKind, value: string) => { status: number; body: unknown } | undefined) | undefined): void;
+	setNotifySentByMe(instanceId: string, on: boolean): void;
 	/** Makes chosen deliveries fail: the returned text goes into the DeliveryCallback's "error". */
 	setDeliveryFailure(decide: ((request: ReceivedRequest) => string | undefined) | undefined): void;
-	/** Sends a received-message callback for a reply to one of the instance's statuses; resolves with the HTTP status. */
+	/**
+	 * Someone replied to one of the instance's statuses (received webhook; documented shape): `phone`
+	 * is who replied, `referenceMessageId` the ID of the instance's status. Resolves with the HTTP status and the reply's ID.
+	 */
 	sendStatusReply(
 		instanceId: string,
-		reply: { phone: string; statusMessageId: string; text: string; senderName?: string },
+		reply: { phone: string; referenceMessageId: string; text: string; senderName?: string; senderLid?: string },
+	): Promise<{ status: number | undefined; messageId: string }>;
+	/** A contact posted a status (received webhook; inferred shape, see callbacks.ts). Resolves with the HTTP status and the status ID. */
+	sendContactStatus(
+		instanceId: string,
+		post: { participantPhone?: string | null; participantLid?: string | null; participant?: string; text?: string },
+	): Promise<{ status: number | undefined; messageId: string }>;
+	/** Someone viewed one of the instance's statuses (message-status webhook; inferred shape, see callbacks.ts). */
+	sendStatusView(
+		instanceId: string,
+		view: { statusMessageId: string; participant?: string; participantPhone?: string; participantLid?: string; played?: boolean },
 	): Promise<number | undefined>;
+	/** Posts any body to the instance's webhook of that kind, as Z-API would; resolves with the HTTP status. */
+	postCallback(instanceId: string, kind: WebhookKind, body: unknown): Promise<number | undefined>;
 	/** Waits until every webhook call in flight has been answered. */
 	flushWebhooks(): Promise<void>;
 	clearFaults(): void;
@@ -128,6 +157,8 @@ export interface ZApiSandbox {
 	/** Stops listening and destroys open sockets (including hanging requests). */
 	close(): Promise<void>;
 }
+
+export { startVideoHost, type VideoHost, type VideoHostFileOptions, type VideoHostRequest } from './videoHost';
 
 export const DEFAULT_INSTANCE: Readonly<Required<SandboxInstance>> = Object.freeze({
 	id: 'SANDBOX-INSTANCE',
@@ -170,8 +201,11 @@ interface SandboxState {
 	clientToken: string | undefined;
 	maxVideoBytes: number;
 	keepVideoBytes: boolean;
-	/** Webhook URLs by "<instanceId>:delivery" / "<instanceId>:received". */
+	/** Webhook URLs by "<instanceId>:<kind>". */
 	webhooks: Map<string, string>;
+	/** Instances with "notify sent by me" on. */
+	notifySentByMe: Set<string>;
+	webhookUpdateAnswer?: (kind: WebhookKind, value: string) => Answer | undefined;
 	/** Decides whether (and why) a delivery fails: the text goes into the callback's "error". */
 	deliveryFailure?: (request: ReceivedRequest) => string | undefined;
 	postWebhook(url: string, body: unknown): void;
@@ -236,15 +270,41 @@ const ROUTES: Readonly<Record<string, EndpointRoute>> = {
 	'reply-status-text': sendRoute({ text: ['phone', 'message', 'statusMessageId'] }),
 	'reply-status-gif': sendRoute({ text: ['phone', 'statusMessageId'], media: { field: 'gif', topType: 'video', linkOnly: true } }),
 	'reply-status-sticker': sendRoute({ text: ['phone', 'statusMessageId'], media: { field: 'sticker', topType: 'image' } }),
+	// docs/message/send-message-text and message/reply-message: messageId quotes the message it answers.
+	'send-text': sendRoute({ text: ['phone', 'message'], optionalText: ['messageId'] }),
 	'update-webhook-delivery': webhookRoute('delivery'),
 	'update-webhook-received': webhookRoute('received'),
+	// docs/webhooks/on-message-received-notify-fromme: the received URL with "notify sent by me" on.
+	'update-webhook-received-delivery': webhookRoute('received', true),
+	'update-webhook-message-status': webhookRoute('message-status'),
+	// docs/webhooks/update-notify-sent-by-me: {notifySentByMe: boolean} -> {value: boolean}.
+	'update-notify-sent-by-me': {
+		method: 'PUT',
+		sends: false,
+		jsonBody: true,
+		handle: ({ instance, body, state }) => {
+			const value = isPlainObject(body) ? body.notifySentByMe : undefined;
+			if (typeof value !== 'boolean') return fail(400, ZAPI_ERRORS.fieldRequired('notifySentByMe'));
+			if (value) state.notifySentByMe.add(instance.id);
+			else state.notifySentByMe.delete(instance.id);
+			return ok({ value: true });
+		},
+	},
 };
+
+/** Z-API takes digits with the country code, or a LID ("<digits>@lid", docs: tips/lid). */
+const RECIPIENT = /^(\d{10,15}|\d{5,25}@lid)$/;
 
 /**
  * The other publishing endpoints share one shape: required text fields, optionally one media field
  * (a link, or a data URI of the given top-level type) and a caption.
  */
-function sendRoute(shape: { text?: string[]; media?: { field: string; topType: string; linkOnly?: boolean }; caption?: boolean }): EndpointRoute {
+function sendRoute(shape: {
+	text?: string[];
+	optionalText?: string[];
+	media?: { field: string; topType: string; linkOnly?: boolean };
+	caption?: boolean;
+}): EndpointRoute {
 	return {
 		method: 'POST',
 		sends: true,
@@ -257,7 +317,10 @@ function sendRoute(shape: { text?: string[]; media?: { field: string; topType: s
 				if (typeof value !== 'string' || value.trim() === '') return fail(400, ZAPI_ERRORS.fieldRequired(name));
 				record.fields[name] = value;
 			}
-			if ('phone' in record.fields && !/^\d{10,15}$/.test(record.fields.phone)) return fail(400, ZAPI_ERRORS.invalidPhone);
+			for (const name of shape.optionalText ?? []) {
+				if (typeof fields[name] === 'string') record.fields[name] = fields[name];
+			}
+			if ('phone' in record.fields && !RECIPIENT.test(record.fields.phone)) return fail(400, ZAPI_ERRORS.invalidPhone);
 			if (shape.caption) {
 				if (typeof fields.caption === 'string') record.caption = fields.caption;
 				else if ('caption' in fields) return fail(400, ZAPI_ERRORS.captionNotString);
@@ -275,8 +338,13 @@ function sendRoute(shape: { text?: string[]; media?: { field: string; topType: s
 	};
 }
 
-/** PUT update-webhook-*: one URL per instance and kind, replacing the previous one. */
-function webhookRoute(kind: 'delivery' | 'received'): EndpointRoute {
+/**
+ * PUT update-webhook-*: one URL per instance and kind, replacing the previous one; answers
+ * {"value": true} (docs: webhooks/update-every-webhooks, "Retorno do endpoint"). Like Z-API's
+ * compatible servers, an empty value clears it; http is accepted here (only Z-API itself insists on
+ * HTTPS, which the node checks before calling).
+ */
+function webhookRoute(kind: WebhookKind, notifySentByMe = false): EndpointRoute {
 	return {
 		method: 'PUT',
 		sends: false,
@@ -284,30 +352,44 @@ function webhookRoute(kind: 'delivery' | 'received'): EndpointRoute {
 		handle: ({ instance, body, state }) => {
 			const value = isPlainObject(body) ? body.value : undefined;
 			if (typeof value !== 'string') return fail(400, ZAPI_ERRORS.fieldRequired('value'));
+			const other = state.webhookUpdateAnswer?.(kind, value);
+			if (other) return other;
 			state.webhooks.set(`${instance.id}:${kind}`, value);
+			if (notifySentByMe) state.notifySentByMe.add(instance.id);
 			return ok({ value: true });
 		},
 	};
 }
 
-/** Answers a send with fresh ids and, when the instance has a delivery webhook, reports the outcome there. */
+/**
+ * Answers a send with fresh ids; when the instance has a delivery webhook, reports the outcome there,
+ * and with "notify sent by me" on, echoes the message on the received webhook (fromMe true).
+ */
 function accept(state: SandboxState, instance: Required<SandboxInstance>, record: ReceivedRequest): Answer {
 	const ids = newMessageIds();
+	// For a status, what Z-API puts in `phone` is undocumented; the instance ID stands in for it.
+	const phone = record.fields?.phone ?? instance.id;
 	const url = state.webhooks.get(`${instance.id}:delivery`);
+	const error = url ? state.deliveryFailure?.(record) : undefined;
 	if (url) {
-		const failure = state.deliveryFailure?.(record);
-		const callback: Record<string, unknown> = {
-			phone: instance.id,
-			zaapId: ids.zaapId,
-			messageId: ids.messageId,
-			instanceId: instance.id,
-			type: 'DeliveryCallback',
-		};
-		if (failure) callback.error = failure;
-		state.postWebhook(url, callback);
+		state.postWebhook(url, deliveryCallback({ instanceId: instance.id, phone, zaapId: ids.zaapId, messageId: ids.messageId, error }));
+	}
+	const received = state.webhooks.get(`${instance.id}:received`);
+	if (received && state.notifySentByMe.has(instance.id) && !error) {
+		state.postWebhook(
+			received,
+			ownMessageCallback({
+				instanceId: instance.id,
+				phone: record.fields?.phone ?? 'status@broadcast',
+				messageId: ids.messageId,
+				text: record.fields?.message ?? record.caption ?? '',
+				referenceMessageId: record.fields?.messageId ?? record.fields?.statusMessageId,
+			}),
+		);
 	}
 	return ok(ids);
 }
+
 
 function ok(body: unknown): Answer {
 	return { status: 200, body };
@@ -319,7 +401,7 @@ function fail(status: number, body: unknown): Answer {
 
 /** Fresh ids in Z-API's shapes: zaapId 32 and messageId 20 upper-case hex characters. */
 function newMessageIds(): { zaapId: string; messageId: string; id: string } {
-	const messageId = randomBytes(10).toString('hex').toUpperCase();
+	const messageId = newMessageId();
 	return { zaapId: randomBytes(16).toString('hex').toUpperCase(), messageId, id: messageId };
 }
 
@@ -426,221 +508,233 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<ReadBody>
 	});
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-	const text = JSON.stringify(body);
-	response.writeHead(status, {
-		'Content-Type': 'application/json; charset=utf-8',
-		'Content-Length': Buffer.byteLength(text),
-		...headers,
-	});
-	response.end(text);
-}
-
-function sendText(response: ServerResponse, status: number, contentType: string, text: string, headers: Record<string, string> = {}): void {
-	response.writeHead(status, {
-		'Content-Type': contentType,
-		'Content-Length': Buffer.byteLength(text),
-		...headers,
-	});
-	response.end(text);
-}
-
 function htmlErrorPage(status: number): string {
 	const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
 	return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 }
 
+/** Everything the request steps share: the options, Z-API's state, the request log, faults, webhook calls, sockets and timers. */
+interface SandboxRuntime {
+	options: SandboxOptions;
+	state: SandboxState;
+	requests: ReceivedRequest[];
+	faultQueue: Fault[];
+	faultPolicy: FaultPolicy | undefined;
+	webhookCalls: WebhookCall[];
+	pendingWebhooks: Set<Promise<void>>;
+	sockets: Set<Socket>;
+	timers: Set<NodeJS.Timeout>;
+}
+
+function createRuntime(options: SandboxOptions): SandboxRuntime {
+	const rt: SandboxRuntime = {
+		options,
+		state: {
+			instances: new Map(
+				(options.instances ?? [DEFAULT_INSTANCE]).map((instance) => [
+					instance.id,
+					{ id: instance.id, token: instance.token, connected: instance.connected ?? true },
+				]),
+			),
+			clientToken: options.clientToken,
+			maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
+			keepVideoBytes: options.keepVideoBytes ?? false,
+			webhooks: new Map(),
+			notifySentByMe: new Set(),
+			postWebhook: (url, body) => {
+				rt.pendingWebhooks.add(callWebhook(rt, url, body).then(() => undefined));
+			},
+		},
+		requests: [],
+		faultQueue: [],
+		faultPolicy: undefined,
+		webhookCalls: [],
+		pendingWebhooks: new Set(),
+		sockets: new Set(),
+		timers: new Set(),
+	};
+	return rt;
+}
+
+// Step: calling the instance's webhooks back.
+
+/** Like Z-API, calls back a moment after answering, and never lets a dead URL break the sandbox. */
+async function callWebhook(rt: SandboxRuntime, url: string, body: unknown): Promise<number | undefined> {
+	const call: WebhookCall = { url, body };
+	rt.webhookCalls.push(call);
+	await new Promise((resolve) => setTimeout(resolve, 20));
+	try {
+		const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		call.status = response.status;
+		await response.arrayBuffer();
+	} catch (error) {
+		call.error = String(error);
+	}
+	return call.status;
+}
+
+async function postTo(rt: SandboxRuntime, instanceId: string, kind: WebhookKind, body: unknown): Promise<number | undefined> {
+	const url = rt.state.webhooks.get(`${instanceId}:${kind}`);
+	if (!url) throw new Error(`Sandbox: instance ${instanceId} has no ${kind} webhook`);
+	return await callWebhook(rt, url, body);
+}
+
+// Steps: one request, from arrival to answer.
+
+function finish(rt: SandboxRuntime, record: ReceivedRequest): void {
+	rt.options.onRequest?.(record);
+}
+
+function answer(rt: SandboxRuntime, response: ServerResponse, record: ReceivedRequest, result: Answer): void {
+	record.status = result.status;
+	record.response = result.body;
+	sendJson(response, result.status, result.body);
+	finish(rt, record);
+}
+
+/** Everything up to and including the route handler: the answer Z-API itself would give. */
+function evaluate(rt: SandboxRuntime, request: IncomingMessage, record: ReceivedRequest, parsed: ParsedPath | undefined, body: ReadBody): Answer {
+	if (body.tooLarge) return fail(413, ZAPI_ERRORS.bodyTooLarge);
+	if (!parsed) return fail(404, ZAPI_ERRORS.notFound);
+	const instance = rt.state.instances.get(parsed.instanceId);
+	if (!instance) return fail(404, ZAPI_ERRORS.instanceNotFound);
+	if (instance.token !== parsed.token) return fail(401, ZAPI_ERRORS.invalidInstanceToken);
+	const route = ROUTES[parsed.endpoint];
+	if (!route) return fail(404, ZAPI_ERRORS.notFound);
+	if (request.method !== route.method) return fail(405, ZAPI_ERRORS.methodNotAllowed);
+
+	if (rt.state.clientToken !== undefined) {
+		const presented = record.clientTokenHeader;
+		if (presented === undefined || presented.trim() === '') return fail(400, ZAPI_ERRORS.clientTokenMissing);
+		// Echoing the presented value is deliberate: tests use it to prove the node scrubs error bodies.
+		if (presented !== rt.state.clientToken) return fail(403, ZAPI_ERRORS.clientTokenRejected(presented));
+	}
+
+	let json: unknown;
+	if (route.jsonBody) {
+		if (!isJsonContentType(record.contentType)) return fail(415, ZAPI_ERRORS.unsupportedMediaType);
+		try {
+			json = JSON.parse(body.buffer.toString('utf8'));
+		} catch {
+			return fail(400, ZAPI_ERRORS.invalidJson);
+		}
+	}
+	return route.handle({ state: rt.state, instance, body: json, record });
+}
+
+/** Replaces (or, for delay, postpones) the normal answer. */
+function applyFault(rt: SandboxRuntime, response: ServerResponse, record: ReceivedRequest, fault: Fault, normal: Answer): void {
+	switch (fault.kind) {
+		case 'status': {
+			const body = fault.body ?? { error: STATUS_CODES[fault.status] ?? 'Error' };
+			record.status = fault.status;
+			record.response = body;
+			if (typeof body === 'string') sendText(response, fault.status, 'text/plain; charset=utf-8', body, fault.headers);
+			else sendJson(response, fault.status, body, fault.headers);
+			return finish(rt, record);
+		}
+		case 'html': {
+			const status = fault.status ?? 502;
+			const page = htmlErrorPage(status);
+			record.status = status;
+			record.response = page;
+			sendText(response, status, 'text/html', page);
+			return finish(rt, record);
+		}
+		case 'malformedJson': {
+			const complete = JSON.stringify(newMessageIds());
+			const truncated = complete.slice(0, Math.floor(complete.length / 2));
+			record.status = 200;
+			record.response = truncated;
+			sendText(response, 200, 'application/json; charset=utf-8', truncated);
+			return finish(rt, record);
+		}
+		case 'delay': {
+			const timer = setTimeout(() => {
+				rt.timers.delete(timer);
+				answer(rt, response, record, normal);
+			}, fault.ms);
+			rt.timers.add(timer);
+			return;
+		}
+		case 'hang':
+			// Never answer; close() destroys the socket.
+			return finish(rt, record);
+		case 'resetBeforeResponse':
+			response.socket?.destroy();
+			return finish(rt, record);
+		case 'resetBeforeBody':
+			// Handled on arrival, before the body is read.
+			return;
+		case 'okWithout': {
+			const ids: Partial<ReturnType<typeof newMessageIds>> = newMessageIds();
+			delete ids[fault.field];
+			// `id` is an alias of messageId: leaving it would let the field be found anyway.
+			if (fault.field === 'messageId') delete ids.id;
+			return answer(rt, response, record, ok(ids));
+		}
+		case 'valueFalse':
+			return answer(rt, response, record, ok({ value: false }));
+	}
+}
+
+async function handleRequest(rt: SandboxRuntime, request: IncomingMessage, response: ServerResponse): Promise<void> {
+	const rawPath = request.url ?? '/';
+	const pathname = rawPath.split('?')[0];
+	const parsed = parseZApiPath(pathname);
+	const record: ReceivedRequest = {
+		method: request.method ?? '',
+		path: maskInstanceToken(rawPath),
+		endpoint: parsed?.endpoint ?? '',
+		instanceId: parsed?.instanceId,
+		status: 0,
+		clientTokenHeader: headerValue(request.headers, 'client-token'),
+		contentType: headerValue(request.headers, 'content-type'),
+		bodyBytes: 0,
+		response: undefined,
+		receivedAt: Date.now(),
+	};
+	rt.requests.push(record);
+
+	// Faults are taken on arrival so concurrent rt.requests consume them in arrival order.
+	const route = parsed ? ROUTES[parsed.endpoint] : undefined;
+	const fault = route?.sends && request.method === 'POST' ? rt.faultQueue.shift() : undefined;
+	if (fault) record.fault = fault;
+	if (fault?.kind === 'resetBeforeBody') {
+		request.socket.destroy();
+		finish(rt, record);
+		return;
+	}
+
+	let body: ReadBody;
+	try {
+		body = await readBody(request, MAX_BODY_BYTES);
+	} catch {
+		finish(rt, record); // the client went away; nothing to answer
+		return;
+	}
+	record.bodyBytes = body.bytes;
+
+	const normal = evaluate(rt, request, record, parsed, body);
+	// A policy sees the request once its body is read (caption, video), so it can fault chosen items.
+	const chosen = fault ?? (route?.sends && request.method === 'POST' ? rt.faultPolicy?.(record) : undefined);
+	if (chosen && !fault) record.fault = chosen;
+	if (chosen && chosen.kind !== 'resetBeforeBody') applyFault(rt, response, record, chosen, normal);
+	else answer(rt, response, record, normal);
+}
+
 export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZApiSandbox> {
 	const host = options.host ?? '127.0.0.1';
-	const state: SandboxState = {
-		instances: new Map(
-			(options.instances ?? [DEFAULT_INSTANCE]).map((instance) => [
-				instance.id,
-				{ id: instance.id, token: instance.token, connected: instance.connected ?? true },
-			]),
-		),
-		clientToken: options.clientToken,
-		maxVideoBytes: options.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES,
-		keepVideoBytes: options.keepVideoBytes ?? false,
-		webhooks: new Map(),
-		postWebhook: (url, body) => {
-			pendingWebhooks.add(callWebhook(url, body).then(() => undefined));
-		},
-	};
-	const webhookCalls: WebhookCall[] = [];
-	const pendingWebhooks = new Set<Promise<void>>();
-
-	/** Like Z-API, calls back a moment after answering, and never lets a dead URL break the sandbox. */
-	async function callWebhook(url: string, body: unknown): Promise<number | undefined> {
-		const call: WebhookCall = { url, body };
-		webhookCalls.push(call);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-		try {
-			const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-			call.status = response.status;
-			await response.arrayBuffer();
-		} catch (error) {
-			call.error = String(error);
-		}
-		return call.status;
-	}
-	const requests: ReceivedRequest[] = [];
-	const faultQueue: Fault[] = [];
-	let faultPolicy: FaultPolicy | undefined;
-	const sockets = new Set<Socket>();
-	const timers = new Set<NodeJS.Timeout>();
-
-	function finish(record: ReceivedRequest): void {
-		options.onRequest?.(record);
-	}
-
-	function answer(response: ServerResponse, record: ReceivedRequest, result: Answer): void {
-		record.status = result.status;
-		record.response = result.body;
-		sendJson(response, result.status, result.body);
-		finish(record);
-	}
-
-	/** Everything up to and including the route handler: the answer Z-API itself would give. */
-	function evaluate(request: IncomingMessage, record: ReceivedRequest, parsed: ParsedPath | undefined, body: ReadBody): Answer {
-		if (body.tooLarge) return fail(413, ZAPI_ERRORS.bodyTooLarge);
-		if (!parsed) return fail(404, ZAPI_ERRORS.notFound);
-		const instance = state.instances.get(parsed.instanceId);
-		if (!instance) return fail(404, ZAPI_ERRORS.instanceNotFound);
-		if (instance.token !== parsed.token) return fail(401, ZAPI_ERRORS.invalidInstanceToken);
-		const route = ROUTES[parsed.endpoint];
-		if (!route) return fail(404, ZAPI_ERRORS.notFound);
-		if (request.method !== route.method) return fail(405, ZAPI_ERRORS.methodNotAllowed);
-
-		if (state.clientToken !== undefined) {
-			const presented = record.clientTokenHeader;
-			if (presented === undefined || presented.trim() === '') return fail(400, ZAPI_ERRORS.clientTokenMissing);
-			// Echoing the presented value is deliberate: tests use it to prove the node scrubs error bodies.
-			if (presented !== state.clientToken) return fail(403, ZAPI_ERRORS.clientTokenRejected(presented));
-		}
-
-		let json: unknown;
-		if (route.jsonBody) {
-			if (!isJsonContentType(record.contentType)) return fail(415, ZAPI_ERRORS.unsupportedMediaType);
-			try {
-				json = JSON.parse(body.buffer.toString('utf8'));
-			} catch {
-				return fail(400, ZAPI_ERRORS.invalidJson);
-			}
-		}
-		return route.handle({ state, instance, body: json, record });
-	}
-
-	/** Replaces (or, for delay, postpones) the normal answer. */
-	function applyFault(response: ServerResponse, record: ReceivedRequest, fault: Fault, normal: Answer): void {
-		switch (fault.kind) {
-			case 'status': {
-				const body = fault.body ?? { error: STATUS_CODES[fault.status] ?? 'Error' };
-				record.status = fault.status;
-				record.response = body;
-				if (typeof body === 'string') sendText(response, fault.status, 'text/plain; charset=utf-8', body, fault.headers);
-				else sendJson(response, fault.status, body, fault.headers);
-				return finish(record);
-			}
-			case 'html': {
-				const status = fault.status ?? 502;
-				const page = htmlErrorPage(status);
-				record.status = status;
-				record.response = page;
-				sendText(response, status, 'text/html', page);
-				return finish(record);
-			}
-			case 'malformedJson': {
-				const complete = JSON.stringify(newMessageIds());
-				const truncated = complete.slice(0, Math.floor(complete.length / 2));
-				record.status = 200;
-				record.response = truncated;
-				sendText(response, 200, 'application/json; charset=utf-8', truncated);
-				return finish(record);
-			}
-			case 'delay': {
-				const timer = setTimeout(() => {
-					timers.delete(timer);
-					answer(response, record, normal);
-				}, fault.ms);
-				timers.add(timer);
-				return;
-			}
-			case 'hang':
-				// Never answer; close() destroys the socket.
-				return finish(record);
-			case 'resetBeforeResponse':
-				response.socket?.destroy();
-				return finish(record);
-			case 'resetBeforeBody':
-				// Handled on arrival, before the body is read.
-				return;
-			case 'okWithout': {
-				const ids: Partial<ReturnType<typeof newMessageIds>> = newMessageIds();
-				delete ids[fault.field];
-				// `id` is an alias of messageId: leaving it would let the field be found anyway.
-				if (fault.field === 'messageId') delete ids.id;
-				return answer(response, record, ok(ids));
-			}
-			case 'valueFalse':
-				return answer(response, record, ok({ value: false }));
-		}
-	}
-
-	async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-		const rawPath = request.url ?? '/';
-		const pathname = rawPath.split('?')[0];
-		const parsed = parseZApiPath(pathname);
-		const record: ReceivedRequest = {
-			method: request.method ?? '',
-			path: maskInstanceToken(rawPath),
-			endpoint: parsed?.endpoint ?? '',
-			instanceId: parsed?.instanceId,
-			status: 0,
-			clientTokenHeader: headerValue(request.headers, 'client-token'),
-			contentType: headerValue(request.headers, 'content-type'),
-			bodyBytes: 0,
-			response: undefined,
-			receivedAt: Date.now(),
-		};
-		requests.push(record);
-
-		// Faults are taken on arrival so concurrent requests consume them in arrival order.
-		const route = parsed ? ROUTES[parsed.endpoint] : undefined;
-		const fault = route?.sends && request.method === 'POST' ? faultQueue.shift() : undefined;
-		if (fault) record.fault = fault;
-		if (fault?.kind === 'resetBeforeBody') {
-			request.socket.destroy();
-			finish(record);
-			return;
-		}
-
-		let body: ReadBody;
-		try {
-			body = await readBody(request, MAX_BODY_BYTES);
-		} catch {
-			finish(record); // the client went away; nothing to answer
-			return;
-		}
-		record.bodyBytes = body.bytes;
-
-		const normal = evaluate(request, record, parsed, body);
-		// A policy sees the request once its body is read (caption, video), so it can fault chosen items.
-		const chosen = fault ?? (route?.sends && request.method === 'POST' ? faultPolicy?.(record) : undefined);
-		if (chosen && !fault) record.fault = chosen;
-		if (chosen && chosen.kind !== 'resetBeforeBody') applyFault(response, record, chosen, normal);
-		else answer(response, record, normal);
-	}
-
+	const rt = createRuntime(options);
 	const server: Server = createServer((request, response) => {
-		handleRequest(request, response).catch((error: unknown) => {
+		handleRequest(rt, request, response).catch((error: unknown) => {
 			// A bug in the sandbox must show up as a 500, not as a hung test.
 			if (!response.headersSent) sendJson(response, 500, { error: `sandbox error: ${String(error)}` });
 		});
 	});
 	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
+		rt.sockets.add(socket);
+		socket.on('close', () => rt.sockets.delete(socket));
 	});
 
 	await listen(server, options.port ?? 0, host);
@@ -650,195 +744,73 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 	return {
 		baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
 		port,
-		requests,
-		accepted: () => requests.filter((request) => request.status === 200 && ROUTES[request.endpoint]?.sends === true),
+		requests: rt.requests,
+		accepted: () => rt.requests.filter((request) => request.status === 200 && ROUTES[request.endpoint]?.sends === true),
 		setClientToken(token) {
-			state.clientToken = token;
+			rt.state.clientToken = token;
 		},
 		setInstanceConnected(id, connected) {
-			const instance = state.instances.get(id);
+			const instance = rt.state.instances.get(id);
 			if (!instance) throw new Error(`Unknown sandbox instance: ${id}`);
 			instance.connected = connected;
 		},
 		injectFault(fault, times = 1) {
-			for (let count = 0; count < times; count++) faultQueue.push(fault);
+			for (let count = 0; count < times; count++) rt.faultQueue.push(fault);
 		},
 		clearFaults() {
-			faultQueue.length = 0;
-			faultPolicy = undefined;
+			rt.faultQueue.length = 0;
+			rt.faultPolicy = undefined;
 		},
 		setFaultPolicy(policy) {
-			faultPolicy = policy;
+			rt.faultPolicy = policy;
 		},
-		webhookCalls,
-		webhookUrl: (instanceId, kind) => state.webhooks.get(`${instanceId}:${kind}`),
+		webhookCalls: rt.webhookCalls,
+		webhookUrl: (instanceId, kind) => rt.state.webhooks.get(`${instanceId}:${kind}`),
 		setWebhookUrl(instanceId, kind, url) {
-			if (url === undefined) state.webhooks.delete(`${instanceId}:${kind}`);
-			else state.webhooks.set(`${instanceId}:${kind}`, url);
+			if (url === undefined) rt.state.webhooks.delete(`${instanceId}:${kind}`);
+			else rt.state.webhooks.set(`${instanceId}:${kind}`, url);
 		},
 		setDeliveryFailure(decide) {
-			state.deliveryFailure = decide;
+			rt.state.deliveryFailure = decide;
+		},
+		notifySentByMe: (instanceId) => rt.state.notifySentByMe.has(instanceId),
+		setWebhookUpdateAnswer(decide) {
+			rt.state.webhookUpdateAnswer = decide;
+		},
+		setNotifySentByMe(instanceId, on) {
+			if (on) rt.state.notifySentByMe.add(instanceId);
+			else rt.state.notifySentByMe.delete(instanceId);
 		},
 		async sendStatusReply(instanceId, reply) {
-			const url = state.webhooks.get(`${instanceId}:received`);
-			if (!url) throw new Error(`Sandbox: instance ${instanceId} has no received-message webhook`);
-			return await callWebhook(url, {
-				type: 'ReceivedCallback',
-				instanceId,
-				isStatusReply: true,
-				fromMe: false,
-				phone: reply.phone,
-				messageId: randomBytes(10).toString('hex').toUpperCase(),
-				referenceMessageId: reply.statusMessageId,
-				momment: Date.now(),
-				status: 'RECEIVED',
-				senderName: reply.senderName ?? 'Customer',
-				text: { message: reply.text },
-			});
+			const body = statusReplyCallback({ instanceId, ...reply });
+			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
 		},
+		async sendContactStatus(instanceId, post) {
+			const body = contactStatusCallback({ instanceId, ...post });
+			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
+		},
+		async sendStatusView(instanceId, view) {
+			const { played, ...who } = view;
+			return await postTo(rt, instanceId, 'message-status', statusViewCallback({ instanceId, ...who, status: played ? 'PLAYED' : 'READ' }));
+		},
+		postCallback: (instanceId, kind, body) => postTo(rt, instanceId, kind, body),
 		async flushWebhooks() {
-			while (pendingWebhooks.size > 0) {
-				const pending = [...pendingWebhooks];
-				pendingWebhooks.clear();
+			while (rt.pendingWebhooks.size > 0) {
+				const pending = [...rt.pendingWebhooks];
+				rt.pendingWebhooks.clear();
 				await Promise.all(pending);
 			}
 		},
 		reset() {
-			requests.length = 0;
-			webhookCalls.length = 0;
-			state.deliveryFailure = undefined;
-			faultQueue.length = 0;
-			faultPolicy = undefined;
+			rt.requests.length = 0;
+			rt.webhookCalls.length = 0;
+			rt.state.deliveryFailure = undefined;
+			rt.state.webhookUpdateAnswer = undefined;
+			rt.faultQueue.length = 0;
+			rt.faultPolicy = undefined;
 		},
 		close() {
-			closing ??= closeServer(server, sockets, timers);
-			return closing;
-		},
-	};
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
-}
-
-function closeServer(server: Server, sockets: Set<Socket>, timers: Set<NodeJS.Timeout> = new Set()): Promise<void> {
-	for (const timer of timers) clearTimeout(timer);
-	timers.clear();
-	return new Promise((resolve) => {
-		server.close(() => resolve());
-		for (const socket of sockets) socket.destroy();
-	});
-}
-
-// ---------------------------------------------------------------------------------------------
-// Video host: a third-party file server for the node's URL source.
-// ---------------------------------------------------------------------------------------------
-
-export interface VideoHostFileOptions {
-	/** Default 'video/mp4'. An empty string sends no Content-Type header. */
-	contentType?: string;
-	/** Send GET chunked and HEAD without Content-Length, like hosts that stream. */
-	omitContentLength?: boolean;
-	/** Answer HEAD with this status (headers only) instead of 200, e.g. 405 or 403. */
-	headStatus?: number;
-	/** Answer GET with this status and a short text body instead of the file, e.g. 403 or 500. */
-	getStatus?: number;
-}
-
-export interface VideoHostRequest {
-	method: string;
-	path: string;
-	headers: IncomingHttpHeaders;
-}
-
-export interface VideoHost {
-	/** e.g. http://127.0.0.1:45679 */
-	baseUrl: string;
-	port: number;
-	/** Every request in arrival order, with its headers (to prove no secret ever reaches a third party). */
-	requests: VideoHostRequest[];
-	/** Serves `data` at /files/<name> and returns that absolute URL. Re-adding a name replaces it. */
-	add(name: string, data: Buffer, options?: VideoHostFileOptions): string;
-	close(): Promise<void>;
-}
-
-interface HostedFile {
-	data: Buffer;
-	options: VideoHostFileOptions;
-}
-
-/** Pieces in which chunked answers are written, so the client really sees several chunks. */
-const STREAM_CHUNK_BYTES = 64 * 1024;
-
-export async function startVideoHost(): Promise<VideoHost> {
-	const files = new Map<string, HostedFile>();
-	const requests: VideoHostRequest[] = [];
-	const sockets = new Set<Socket>();
-
-	const server = createServer((request, response) => {
-		const path = request.url ?? '/';
-		requests.push({ method: request.method ?? '', path, headers: { ...request.headers } });
-		request.resume(); // no request bodies expected; drain anything sent
-
-		const match = /^\/files\/([^/?#]+)(?:\?.*)?$/.exec(path);
-		let file: HostedFile | undefined;
-		try {
-			file = match ? files.get(decodeURIComponent(match[1])) : undefined;
-		} catch {
-			file = undefined;
-		}
-		if (!file) return sendText(response, 404, 'text/plain; charset=utf-8', 'Not Found');
-
-		const { data, options } = file;
-		const headers: Record<string, string | number> = {};
-		const contentType = options.contentType ?? 'video/mp4';
-		if (contentType !== '') headers['Content-Type'] = contentType;
-
-		if (request.method === 'HEAD') {
-			const status = options.headStatus ?? 200;
-			if (status >= 200 && status < 300 && !options.omitContentLength) headers['Content-Length'] = data.length;
-			response.writeHead(status, headers);
-			return response.end();
-		}
-		if (request.method !== 'GET') {
-			return sendText(response, 405, 'text/plain; charset=utf-8', 'Method Not Allowed', { Allow: 'GET, HEAD' });
-		}
-		if (options.getStatus !== undefined && (options.getStatus < 200 || options.getStatus >= 300)) {
-			return sendText(response, options.getStatus, 'text/plain; charset=utf-8', STATUS_CODES[options.getStatus] ?? 'Error');
-		}
-		if (!options.omitContentLength) headers['Content-Length'] = data.length;
-		response.writeHead(options.getStatus ?? 200, headers);
-		for (let offset = 0; offset < data.length; offset += STREAM_CHUNK_BYTES) {
-			response.write(data.subarray(offset, offset + STREAM_CHUNK_BYTES));
-		}
-		response.end();
-	});
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-
-	await listen(server, 0, '127.0.0.1');
-	const port = (server.address() as AddressInfo).port;
-	const baseUrl = `http://127.0.0.1:${port}`;
-	let closing: Promise<void> | undefined;
-
-	return {
-		baseUrl,
-		port,
-		requests,
-		add(name, data, options = {}) {
-			files.set(name, { data, options });
-			return `${baseUrl}/files/${encodeURIComponent(name)}`;
-		},
-		close() {
-			closing ??= closeServer(server, sockets);
+			closing ??= closeServer(server, rt.sockets, rt.timers);
 			return closing;
 		},
 	};

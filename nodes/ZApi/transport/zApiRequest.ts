@@ -234,7 +234,8 @@ export function describeNetworkFailure(code: string | undefined, host: string, t
  * n8n (Client-Token header), and turns every failure into an error that says what to do and holds
  * no instance token, Client-Token or media payload.
  */
-export async function zApiRequest(this: ZApiContext, itemIndex: number, call: ZApiCall): Promise<IDataObject> {
+/** itemIndex undefined: a call that is not for an item (the trigger's webhook registration). */
+export async function zApiRequest(this: ZApiContext, itemIndex: number | undefined, call: ZApiCall): Promise<IDataObject> {
 	// A CredentialProblem thrown here becomes an input error naming the item (see actions/errors.ts).
 	const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE, itemIndex));
 	const secrets = secretsOf(credentials);
@@ -242,7 +243,8 @@ export async function zApiRequest(this: ZApiContext, itemIndex: number, call: ZA
 
 	const raise = (failure: ZApiFailure, attempts: number, body?: unknown): never => {
 		const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
-		const message = scrubSecrets(`${failure.message}${tries} [item ${itemIndex}]`, secrets);
+		const where = itemIndex === undefined ? '' : ` [item ${itemIndex}]`;
+		const message = scrubSecrets(`${failure.message}${tries}${where}`, secrets);
 		const clean: JsonObject = { message, outcome: failure.outcome };
 		if (failure.httpCode !== undefined) clean.httpCode = String(failure.httpCode);
 		if (body !== undefined) clean.response = scrubSecrets(errorTextOf(body), secrets);

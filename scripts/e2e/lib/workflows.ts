@@ -55,6 +55,7 @@ export const EXAMPLES_RUN = [
 	'send-video-status-from-url.json',
 	'webhook-video-status.json',
 	'status-delivery-results.json',
+	'status-conversation.json',
 ];
 
 /** Rewrites one shipped example; anything not listed here stays exactly as shipped. */

@@ -2,6 +2,7 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { ZApiOperation } from '../types';
+import { answerStatusReply } from './answerStatusReply.operation';
 import { replyStatusGif } from './replyStatusGif.operation';
 import { replyStatusSticker } from './replyStatusSticker.operation';
 import { replyStatusText } from './replyStatusText.operation';
@@ -15,22 +16,28 @@ import { sendVideoStatus } from './sendVideoStatus.operation';
  * as n8n lists options.
  */
 const operations: Record<string, Omit<INodePropertyOptions, 'value'> & { action: string; run: ZApiOperation }> = {
+	answerStatusReply: {
+		name: 'Answer a Reply to My Status',
+		description: 'Answer someone who replied to one of your statuses, in their chat, quoting their reply',
+		action: 'Answer a reply to my status',
+		run: answerStatusReply,
+	},
 	replyStatusGif: {
 		name: 'Reply With GIF',
-		description: 'Answer someone who replied to one of your statuses with a GIF (an MP4 link)',
-		action: 'Reply to a status with a GIF',
+		description: 'Reply to a status a contact posted with a GIF (an MP4 link); it arrives in their chat, quoting their status',
+		action: 'Reply to the status of a contact with a GIF',
 		run: replyStatusGif,
 	},
 	replyStatusSticker: {
 		name: 'Reply With Sticker',
-		description: 'Answer someone who replied to one of your statuses with a sticker',
-		action: 'Reply to a status with a sticker',
+		description: 'Reply to a status a contact posted with a sticker; it arrives in their chat, quoting their status',
+		action: 'Reply to the status of a contact with a sticker',
 		run: replyStatusSticker,
 	},
 	replyStatusText: {
 		name: 'Reply With Text',
-		description: 'Answer someone who replied to one of your statuses with a text message',
-		action: 'Reply to a status with text',
+		description: 'Reply to a status a contact posted with a text message; it arrives in their chat, quoting their status',
+		action: 'Reply to the status of a contact with text',
 		run: replyStatusText,
 	},
 	sendImageStatus: {

@@ -8,6 +8,7 @@ import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
+// Answers a status another user posted (docs: status/reply-status-gif).
 // Z-API takes GIF replies as a link to an MP4 (WhatsApp's "GIFs" are silent looping MP4 videos).
 const GIF_FIELDS: MediaLinkFields = {
 	kind: { ...VIDEO, noun: 'video', limitSetBy: 'WhatsApp accepts' },

@@ -9,6 +9,7 @@ import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
+// Answers a status another user posted (docs: status/reply-status-sticker).
 const STICKER_FIELDS: MediaFields = {
 	kind: STICKER,
 	source: 'stickerSource',
