@@ -106,7 +106,7 @@ const FIXTURES: FixtureExpectation[] = [
 ];
 
 describe('inspectMp4 on the real fixture files', () => {
-	test.each(FIXTURES)('$file', (expected) => {
+	test.each(FIXTURES)('$file: container, brand, duration, codecs, size and fast start as made', (expected) => {
 		const result = inspectMp4(readFixture(expected.file));
 		expect(result.durationSeconds).toBeCloseTo(expected.duration, 1);
 		expect(Math.abs((result.durationSeconds ?? NaN) - expected.duration)).toBeLessThanOrEqual(0.05);
@@ -137,7 +137,7 @@ describe('inspectMp4 on the real fixture files', () => {
 		}
 	});
 
-	test('the PNG is not a video', () => {
+	test('a PNG is reported as not an MP4/QuickTime file, with no facts', () => {
 		const result = inspectMp4(readFixture('not-a-video.png'));
 		expect(result).toEqual({
 			container: 'unknown',
@@ -190,7 +190,7 @@ describe('inspectMp4 on the real fixture files', () => {
 		expect(inspection.issues).toContain('stopped after reading 3 boxes');
 	});
 
-	test('reports the work done', () => {
+	test('reports the work done (box headers, deepest level, bytes read) and the limits applied', () => {
 		const { stats } = inspectMp4WithStats(readFixture('quicktime.mov'));
 		expect(stats).toEqual({ steps: 53, deepestLevel: 9, bytesRead: 1_379, maxBoxes: 10_000, maxDepth: 16, maxBytes: 4 * 1024 * 1024 });
 	});
@@ -199,7 +199,7 @@ describe('inspectMp4 on the real fixture files', () => {
 // ---- Hand-built trees ----
 
 describe('inspectMp4 on hand-built box trees', () => {
-	test('a plain moov-first file', () => {
+	test('a plain moov-first file gives every fact, with the coded size and rotation of its video track', () => {
 		const result = inspectMp4(simpleFile());
 		expect(result).toMatchObject({ ...SIMPLE_FACTS, complete: true, issues: [] });
 		expect(result.tracks).toEqual([
@@ -251,7 +251,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(result).toEqual({ container: 'mp4', brand: 'isom', tracks: [], complete: true, issues: ['no moov box'] });
 	});
 
-	test('v1 mvhd, tkhd and mdhd with 64-bit durations', () => {
+	test('v1 mvhd, tkhd and mdhd: their 64-bit durations are read', () => {
 		const video = trak(tkhd64(5_000_000_000n, 1_280 * 0x1_0000, 720 * 0x1_0000), mdhd64(90_000, 450_000_000_000n), 'vide', visualEntry('avc3', 1_280, 720));
 		const audio = trak(tkhd64(0n, 0, 0), mdhd64(44_100, 2n ** 40n), 'soun', audioEntry('Opus'));
 		const file = concat(ftyp('mp42', 'isom'), box('moov', mvhd64(1_000, 5_000_000_000n), video, audio), mdat());
@@ -351,7 +351,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		}
 	});
 
-	test('codecs named by sample entry and esds', () => {
+	test('codecs are named by the sample entry, or by the esds object type for mp4v/mp4a', () => {
 		const cases: Array<[Uint8Array, Partial<Mp4Inspection>]> = [
 			[videoTrak(visualEntry('hev1', 640, 360)), { videoCodec: 'HEVC', videoCodecTag: 'hev1' }],
 			[videoTrak(visualEntry('av01', 640, 360)), { videoCodec: 'AV1', videoCodecTag: 'av01' }],
@@ -376,7 +376,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		}
 	});
 
-	test('the display size comes from tkhd (rounded 16.16), the coded size only as a fallback', () => {
+	test('the displayed size comes from tkhd (rounded 16.16), the coded size only as a fallback', () => {
 		const fractional = trak(tkhd(3_000, 853.5 * 0x1_0000, 480 * 0x1_0000), mdhd(1, 3), 'vide', visualEntry('avc1', 720, 480));
 		expect(inspectMp4(concat(ftyp('isom'), movie(fractional)))).toMatchObject({ width: 854, height: 480 });
 		const noDisplaySize = trak(tkhd(3_000, 0, 0), mdhd(1, 3), 'vide', visualEntry('avc1', 720, 480));
@@ -395,7 +395,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(result.videoCodec).toBeUndefined();
 	});
 
-	test('container from ftyp brands', () => {
+	test('the container comes from the ftyp brands; a movie without ftyp is QuickTime', () => {
 		const withMovie = (brands: Uint8Array) => concat(brands, movie(videoTrak()));
 		expect(inspectMp4(withMovie(ftyp('M4V ', 'M4V ', 'M4A ', 'mp42')))).toMatchObject({ container: 'mp4', brand: 'M4V' });
 		expect(inspectMp4(withMovie(ftyp('3gp5', '3gp5')))).toMatchObject({ container: 'mp4', brand: '3gp5' });
@@ -410,7 +410,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(inspectMp4(concat(box('wide'), mdat()))).toMatchObject({ container: 'unknown', issues: ['no ftyp box', 'no moov box'] });
 	});
 
-	test('tiny, empty and non-byte inputs', () => {
+	test('tiny, empty and non-byte inputs are unreadable, without throwing', () => {
 		expect(inspectMp4(new Uint8Array(0))).toEqual({ container: 'unknown', tracks: [], complete: false, issues: ['empty input'] });
 		expect(inspectMp4(Uint8Array.of(0))).toEqual({ container: 'unknown', tracks: [], complete: false, issues: ['input too short for an MP4 box (1 bytes)'] });
 		expect(inspectMp4(latin1('\0\0\0\x08fty'))).toMatchObject({ container: 'unknown', complete: false });
@@ -428,7 +428,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(inspectMp4WithStats(simpleFile(), { maxBoxes: 0 }).inspection).toMatchObject({ container: 'unknown', complete: false, issues: ['stopped after reading 0 boxes'] });
 	});
 
-	test('friendly codec names', () => {
+	test('codec fourccs get friendly names; unknown ones stay as they are', () => {
 		expect(['avc1', 'avc3', 'hvc1', 'hev1', 'av01', 'vp09', 'mp4v', 'abcd'].map(describeVideoCodec)).toEqual(['H.264', 'H.264', 'HEVC', 'HEVC', 'AV1', 'VP9', 'MPEG-4 Visual', 'abcd']);
 		expect(['mp4a', 'Opus', '.mp3', 'ac-3', 'ec-3', 'zzzz'].map(describeAudioCodec)).toEqual(['AAC', 'Opus', 'MP3', 'AC-3', 'E-AC-3', 'zzzz']);
 		expect(describeVideoCodec('constructor')).toBe('constructor');
@@ -561,7 +561,7 @@ describe('inspectMp4: movie headers that say 0, rotation, pixel aspect, cut-shor
 		expect(withPasp(0, 0)).toMatchObject({ width: 96, height: 96 });
 	});
 
-	test('encrypted sample entries (encv, enca) name the real codec and mark the file encrypted', () => {
+	test('an encrypted sample entry (encv) names the real codec (sinf/frma) and marks the file encrypted', () => {
 		const sinf = (format: string) => box('sinf', box('frma', latin1(format)), fullBox('schm', 0, latin1('cenc'), u32(0x1_0000)));
 		const video = trak(tkhd(3_000, 64 * 0x1_0000, 64 * 0x1_0000), mdhd(1, 3), 'vide', visualEntry('encv', 64, 64, sinf('avc1')));
 		const result = inspectMp4(concat(ftyp('isom'), movie(video), mdat()));

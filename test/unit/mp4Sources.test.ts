@@ -28,6 +28,22 @@ function counting(source: ByteSource) {
 	return { counted, counts };
 }
 
+describe('byte sources', () => {
+	test('Base64 text reads exactly the bytes the file holds at any offset and length, fewer at its end', () => {
+		for (const length of [0, 1, 2, 3, 4, 5, 100, 101, 102]) {
+			const file = Buffer.from(Array.from({ length }, (_, index) => (index * 37 + 11) & 0xff));
+			const bytes = byteSourceOf(file);
+			const base64 = base64ByteSource(file.toString('base64'), file.length);
+			expect(base64.length).toBe(length);
+			for (let offset = 0; offset <= length + 2; offset++) {
+				for (const count of [0, 1, 2, 3, 4, 7, 16, length + 5]) {
+					expect(Buffer.from(base64.read(offset, count))).toEqual(Buffer.from(bytes.read(offset, count)));
+				}
+			}
+		}
+	});
+});
+
 describe('one reader for bytes and Base64 text', () => {
 	test.each(ALL_FILES.map((path) => [basename(path), path]))('%s: the same facts and the same work from bytes and from Base64', (_name, path) => {
 		const file = readFileSync(path);
