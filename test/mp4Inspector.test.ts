@@ -522,6 +522,17 @@ describe('inspectMp4 on fragmented files (moov with mvex, media in moof + mdat)'
 		expect(stats.bytesRead).toBeLessThan(2_000);
 	});
 
+	test('more fragments than the box budget: no length is guessed, and the reader says why', () => {
+		const fragment = concat(moof(1, traf(tfhd(1), tfdt(0), trun(1))), mdat(0));
+		const many = new Uint8Array(fragment.length * 6_000);
+		for (let index = 0; index < 6_000; index++) many.set(fragment, index * fragment.length);
+		const { inspection, stats } = inspectMp4WithStats(concat(fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', trex(1, 100))]), many));
+		expect(stats.steps).toBe(10_000);
+		expect(inspection.durationSeconds).toBeUndefined();
+		expect(inspection).toMatchObject({ videoCodec: 'H.264', fragmented: true, complete: false });
+		expect(inspection.issues[0]).toBe('stopped after reading 10000 boxes');
+	});
+
 	test('without any readable fragment, the moov lengths are all there is', () => {
 		const file = fragmentedFile([fragmentedVideo(1, 1_000, 1_500), box('mvex', trex(1, 100))]);
 		expect(inspectMp4(file)).toMatchObject({ durationSeconds: 1.5, fragmented: true });

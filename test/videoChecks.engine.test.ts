@@ -138,6 +138,23 @@ describe('checks', () => {
 		expect(sandbox.requests).toHaveLength(0);
 	});
 
+	test('a fragmented file too long for the box budget: its length is unknown, so it gets the "could not be inspected" treatment', async () => {
+		// frag-180s.mp4's header, then one of its fragments (moof + mdat) 5,001 times: more top-level boxes than the 10,000 read.
+		const original = readFileSync(REAL_WORLD_FIXTURES.frag180s);
+		const firstMoof = original.indexOf('moof') - 4;
+		const pairEnd = firstMoof + original.readUInt32BE(firstMoof) + original.readUInt32BE(firstMoof + original.readUInt32BE(firstMoof));
+		const file = Buffer.concat([original.subarray(0, firstMoof), ...Array.from({ length: 5_001 }, () => original.subarray(firstMoof, pairEnd))]);
+		const message = 'The video could not be inspected: its length could not be read (stopped after reading 10000 boxes)';
+		const warned = await send({ videoSource: 'base64', videoBase64: file.toString('base64') });
+		expect(warned.status).toBe('success');
+		expect(videoOf(warned)).toEqual(expect.objectContaining({ videoCodec: 'H.264', warnings: [`${message}; the duration was not checked`] }));
+		expect(videoOf(warned).durationSeconds).toBeUndefined();
+		sandbox.reset();
+		const refused = await send({ videoSource: 'base64', videoBase64: file.toString('base64'), options: { uninspectable: 'refuse' } });
+		expect(refused.error?.message).toBe(`Video (Base64): ${message} [item 0]`);
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
 	test.each([
 		['cutShort', 'The video file is cut short: it ends before the media its own index describes, so it stops early or does not play', /Send the complete file/],
 		['encrypted', 'The video is encrypted (DRM), so WhatsApp cannot play it', /Send a copy without DRM/],

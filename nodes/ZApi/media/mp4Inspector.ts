@@ -96,6 +96,8 @@ export const DEFAULT_MP4_INSPECTION_LIMITS: Readonly<Required<Mp4InspectionLimit
 const MAX_ISSUES = 20;
 const MAX_COMPATIBLE_BRANDS = 64;
 const MAX_EDITS = 64;
+/** Sample sizes read for the cut-short check; a last chunk holding more samples is not checked. */
+const MAX_LAST_CHUNK_SAMPLES = 65_536;
 const UINT32_MAX = 0xffff_ffff;
 /** Bytes compared per read when checking that a stretch of the file is zero padding. */
 const ZERO_SCAN_CHUNK = 64 * 1024;
@@ -813,6 +815,7 @@ class BoxReader {
 		const samples = Math.min(samplesInLastChunk, sampleCount);
 		if (samples === 0) return undefined;
 		if (constantSize !== 0) return lastChunkOffset + samples * constantSize;
+		if (samples > MAX_LAST_CHUNK_SAMPLES) return undefined;
 		if (12 + sampleCount * 4 > sampleSizes.end - sampleSizes.contentStart) {
 			this.note('stsz box too short for its sample count');
 			return undefined;

@@ -121,6 +121,15 @@ export function checkVideo(
 		throw new MediaError('The file has no video track (it holds only audio or other data)', 'Send a video file.');
 	}
 
+	// A readable movie whose length is not known (limits reached, no duration anywhere) must not pass the duration check silently.
+	if (options.maxDurationSeconds > 0 && inspection.durationSeconds === undefined) {
+		const message = `The video could not be inspected: its length could not be read${inspection.issues.length ? ` (${inspection.issues[0]})` : ''}`;
+		if (options.uninspectable === 'refuse') {
+			throw new MediaError(message, 'Send an MP4 (H.264) file, or set Options > Video That Cannot Be Inspected to Send.');
+		}
+		if (options.uninspectable === 'warn') facts.warnings.push(`${message}; the duration was not checked`);
+	}
+
 	const unplayable = unplayableReason(inspection);
 	if (unplayable) {
 		if (options.uninspectable === 'refuse') throw new MediaError(unplayable.message, unplayable.hint);
