@@ -402,7 +402,8 @@ class BoxReader {
 			}
 		});
 		if (movie?.fragments) this.readFragments(fragments, movie);
-		const sampleTablesEnd = Math.max(0, ...(movie?.tracks.map((track) => track.mediaEnd ?? 0) ?? []));
+		// reduce, not Math.max(...): a hostile file can hold thousands of tracks.
+		const sampleTablesEnd = (movie?.tracks ?? []).reduce((end, track) => Math.max(end, track.mediaEnd ?? 0), 0);
 		if (sampleTablesEnd > length) {
 			this.cutShort = true;
 			this.note(`the sample tables point ${sampleTablesEnd - length} bytes past the end of the file`, false);
@@ -445,7 +446,7 @@ class BoxReader {
 		if (movie.compressed) this.note('compressed moov (cmov) is not supported');
 		if (!movie.headerRead && !movie.compressed) this.note('no readable mvhd box', false);
 		const tracks = movie.tracks.map((track) => this.describeTrack(track, movie));
-		const longestTrack = Math.max(0, ...tracks.map((track) => track.durationSeconds ?? 0)) || undefined;
+		const longestTrack = tracks.reduce((longest, track) => Math.max(longest, track.durationSeconds ?? 0), 0) || undefined;
 		let durationSeconds: number | undefined;
 		if (movie.fragments) {
 			// moov of a fragmented file describes at most its first fragment: mehd, else the fragments tell.
