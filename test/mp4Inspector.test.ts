@@ -106,7 +106,7 @@ const FIXTURES: FixtureExpectation[] = [
 ];
 
 describe('inspectMp4 on the real fixture files', () => {
-	test.each(FIXTURES)('$file', (expected) => {
+	test.each(FIXTURES)('$file: container, brand, duration, codecs, size and fast start as made', (expected) => {
 		const result = inspectMp4(readFixture(expected.file));
 		expect(result.durationSeconds).toBeCloseTo(expected.duration, 1);
 		expect(Math.abs((result.durationSeconds ?? NaN) - expected.duration)).toBeLessThanOrEqual(0.05);
@@ -137,7 +137,7 @@ describe('inspectMp4 on the real fixture files', () => {
 		}
 	});
 
-	test('the PNG is not a video', () => {
+	test('a PNG is reported as not an MP4/QuickTime file, with no facts', () => {
 		const result = inspectMp4(readFixture('not-a-video.png'));
 		expect(result).toEqual({
 			container: 'unknown',
@@ -190,20 +190,20 @@ describe('inspectMp4 on the real fixture files', () => {
 		expect(inspection.issues).toContain('stopped after reading 3 boxes');
 	});
 
-	test('reports the work done', () => {
+	test('reports the work done (box headers, deepest level, bytes read) and the limits applied', () => {
 		const { stats } = inspectMp4WithStats(readFixture('quicktime.mov'));
-		expect(stats).toEqual({ steps: 49, deepestLevel: 9, maxBoxes: 10_000, maxDepth: 16 });
+		expect(stats).toEqual({ steps: 53, deepestLevel: 9, bytesRead: 1_379, maxBoxes: 10_000, maxDepth: 16, maxBytes: 4 * 1024 * 1024 });
 	});
 });
 
 // ---- Hand-built trees ----
 
 describe('inspectMp4 on hand-built box trees', () => {
-	test('a plain moov-first file', () => {
+	test('a plain moov-first file gives every fact, with the coded size and rotation of its video track', () => {
 		const result = inspectMp4(simpleFile());
 		expect(result).toMatchObject({ ...SIMPLE_FACTS, complete: true, issues: [] });
 		expect(result.tracks).toEqual([
-			{ kind: 'video', codec: 'avc1', codecName: 'H.264', durationSeconds: 3, width: 640, height: 360 },
+			{ kind: 'video', codec: 'avc1', codecName: 'H.264', durationSeconds: 3, width: 640, height: 360, codedWidth: 640, codedHeight: 360, rotation: 0 },
 			{ kind: 'audio', codec: 'mp4a', codecName: 'AAC', durationSeconds: 3 },
 		]);
 	});
@@ -251,7 +251,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(result).toEqual({ container: 'mp4', brand: 'isom', tracks: [], complete: true, issues: ['no moov box'] });
 	});
 
-	test('v1 mvhd, tkhd and mdhd with 64-bit durations', () => {
+	test('v1 mvhd, tkhd and mdhd: their 64-bit durations are read', () => {
 		const video = trak(tkhd64(5_000_000_000n, 1_280 * 0x1_0000, 720 * 0x1_0000), mdhd64(90_000, 450_000_000_000n), 'vide', visualEntry('avc3', 1_280, 720));
 		const audio = trak(tkhd64(0n, 0, 0), mdhd64(44_100, 2n ** 40n), 'soun', audioEntry('Opus'));
 		const file = concat(ftyp('mp42', 'isom'), box('moov', mvhd64(1_000, 5_000_000_000n), video, audio), mdat());
@@ -262,25 +262,29 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(result.tracks[1].durationSeconds).toBeCloseTo(2 ** 40 / 44_100, 6);
 	});
 
-	test('all-ones durations mean unknown, zero timescale gives no duration', () => {
+	test('all-ones or zero-timescale movie headers give way to the tracks; with nothing anywhere, no duration', () => {
 		const allOnes = concat(ftyp('isom'), box('moov', mvhd64(1_000, 2n ** 64n - 1n), videoTrak()));
-		expect(inspectMp4(allOnes).durationSeconds).toBeUndefined();
-		expect(inspectMp4(allOnes).issues).toContain('movie duration not stored in mvhd');
+		expect(inspectMp4(allOnes).durationSeconds).toBe(3);
 		const allOnes32 = concat(ftyp('isom'), box('moov', mvhd(1_000, 0xffff_ffff), videoTrak()));
-		expect(inspectMp4(allOnes32).durationSeconds).toBeUndefined();
+		expect(inspectMp4(allOnes32).durationSeconds).toBe(3);
+		// tkhd counts in the (zero) movie timescale, so only mdhd is left.
 		const zeroScale = concat(ftyp('isom'), box('moov', mvhd(0, 3_000), videoTrak()));
-		expect(inspectMp4(zeroScale).durationSeconds).toBeUndefined();
-		expect(inspectMp4(zeroScale).issues).toContain('mvhd timescale is zero');
+		expect(inspectMp4(zeroScale).durationSeconds).toBe(3);
+		const nothing = concat(ftyp('isom'), box('moov', mvhd(0, 3_000), trak(tkhd(0, 0, 0), mdhd(0, 10), 'vide', visualEntry('avc1', 8, 8))));
+		expect(inspectMp4(nothing).durationSeconds).toBeUndefined();
+		expect(inspectMp4(nothing).issues).toContain('mvhd timescale is zero');
+		const unknown = concat(ftyp('isom'), box('moov', mvhd(1_000, 0xffff_ffff), trak(tkhd(0, 0, 0), mdhd(1_000, 0), 'vide', visualEntry('avc1', 8, 8))));
+		expect(inspectMp4(unknown).issues).toContain('movie duration not stored in mvhd or the tracks');
 	});
 
-	test('a fragmented file stores no duration in moov and says so', () => {
+	test('a fragmented file with no duration in moov and no readable fragment says so', () => {
 		const video = trak(tkhd(0, 640 * 0x1_0000, 360 * 0x1_0000), mdhd(15_360, 0), 'vide', visualEntry('avc1', 640, 360));
 		const file = concat(ftyp('iso6', 'iso6', 'dash'), box('moov', mvhd(1_000, 0), video, box('mvex', box('trex', zeros(24)))), box('moof', zeros(16)), mdat());
 		const result = inspectMp4(file);
 		expect(result).toMatchObject({ container: 'mp4', videoCodec: 'H.264', width: 640, fastStart: true, complete: true });
 		expect(result.durationSeconds).toBeUndefined();
 		expect(result.tracks[0].durationSeconds).toBeUndefined();
-		expect(result.issues).toEqual(['movie duration not stored in mvhd (fragmented MP4)']);
+		expect(result.issues).toEqual(['fragmented MP4 with no duration in mehd or its fragments']);
 	});
 
 	test('truncated moov: what was whole is reported, the rest is not guessed', () => {
@@ -347,7 +351,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		}
 	});
 
-	test('codecs named by sample entry and esds', () => {
+	test('codecs are named by the sample entry, or by the esds object type for mp4v/mp4a', () => {
 		const cases: Array<[Uint8Array, Partial<Mp4Inspection>]> = [
 			[videoTrak(visualEntry('hev1', 640, 360)), { videoCodec: 'HEVC', videoCodecTag: 'hev1' }],
 			[videoTrak(visualEntry('av01', 640, 360)), { videoCodec: 'AV1', videoCodecTag: 'av01' }],
@@ -372,7 +376,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		}
 	});
 
-	test('the display size comes from tkhd (rounded 16.16), the coded size only as a fallback', () => {
+	test('the displayed size comes from tkhd (rounded 16.16), the coded size only as a fallback', () => {
 		const fractional = trak(tkhd(3_000, 853.5 * 0x1_0000, 480 * 0x1_0000), mdhd(1, 3), 'vide', visualEntry('avc1', 720, 480));
 		expect(inspectMp4(concat(ftyp('isom'), movie(fractional)))).toMatchObject({ width: 854, height: 480 });
 		const noDisplaySize = trak(tkhd(3_000, 0, 0), mdhd(1, 3), 'vide', visualEntry('avc1', 720, 480));
@@ -391,7 +395,7 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(result.videoCodec).toBeUndefined();
 	});
 
-	test('container from ftyp brands', () => {
+	test('the container comes from the ftyp brands; a movie without ftyp is QuickTime', () => {
 		const withMovie = (brands: Uint8Array) => concat(brands, movie(videoTrak()));
 		expect(inspectMp4(withMovie(ftyp('M4V ', 'M4V ', 'M4A ', 'mp42')))).toMatchObject({ container: 'mp4', brand: 'M4V' });
 		expect(inspectMp4(withMovie(ftyp('3gp5', '3gp5')))).toMatchObject({ container: 'mp4', brand: '3gp5' });
@@ -399,12 +403,14 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(inspectMp4(withMovie(ftyp('abcd')))).toMatchObject({ container: 'mp4', brand: 'abcd' });
 		// A HEIF still image: ISO BMFF, but not a movie.
 		expect(inspectMp4(concat(ftyp('mif1', 'mif1', 'heic'), box('meta', zeros(20))))).toMatchObject({ container: 'unknown', brand: 'mif1', tracks: [] });
+		// Older QuickTime has no ftyp: a movie box is enough.
 		const noFtyp = inspectMp4(concat(box('wide'), movie(videoTrak()), mdat()));
-		expect(noFtyp).toMatchObject({ container: 'unknown', durationSeconds: 3, videoCodec: 'H.264', complete: true, issues: ['no ftyp box'] });
+		expect(noFtyp).toMatchObject({ container: 'quicktime', durationSeconds: 3, videoCodec: 'H.264', complete: true, issues: [] });
 		expect(noFtyp.brand).toBeUndefined();
+		expect(inspectMp4(concat(box('wide'), mdat()))).toMatchObject({ container: 'unknown', issues: ['no ftyp box', 'no moov box'] });
 	});
 
-	test('tiny, empty and non-byte inputs', () => {
+	test('tiny, empty and non-byte inputs are unreadable, without throwing', () => {
 		expect(inspectMp4(new Uint8Array(0))).toEqual({ container: 'unknown', tracks: [], complete: false, issues: ['empty input'] });
 		expect(inspectMp4(Uint8Array.of(0))).toEqual({ container: 'unknown', tracks: [], complete: false, issues: ['input too short for an MP4 box (1 bytes)'] });
 		expect(inspectMp4(latin1('\0\0\0\x08fty'))).toMatchObject({ container: 'unknown', complete: false });
@@ -422,9 +428,178 @@ describe('inspectMp4 on hand-built box trees', () => {
 		expect(inspectMp4WithStats(simpleFile(), { maxBoxes: 0 }).inspection).toMatchObject({ container: 'unknown', complete: false, issues: ['stopped after reading 0 boxes'] });
 	});
 
-	test('friendly codec names', () => {
+	test('codec fourccs get friendly names; unknown ones stay as they are', () => {
 		expect(['avc1', 'avc3', 'hvc1', 'hev1', 'av01', 'vp09', 'mp4v', 'abcd'].map(describeVideoCodec)).toEqual(['H.264', 'H.264', 'HEVC', 'HEVC', 'AV1', 'VP9', 'MPEG-4 Visual', 'abcd']);
 		expect(['mp4a', 'Opus', '.mp3', 'ac-3', 'ec-3', 'zzzz'].map(describeAudioCodec)).toEqual(['AAC', 'Opus', 'MP3', 'AC-3', 'E-AC-3', 'zzzz']);
 		expect(describeVideoCodec('constructor')).toBe('constructor');
+	});
+});
+
+// ---- Fragments, movie headers that say 0, rotation, pixel aspect, damage and DRM ----
+
+const trex = (trackId: number, defaultDuration: number): Uint8Array => fullBox('trex', 0, u32(trackId), u32(1), u32(defaultDuration), u32(0), u32(0));
+const mehd = (duration: number): Uint8Array => fullBox('mehd', 0, u32(duration));
+/** tfhd with default-base-is-moof, and default_sample_duration when given. */
+const tfhd = (trackId: number, defaultDuration?: number): Uint8Array =>
+	box('tfhd', Uint8Array.of(0, 0x02, 0, defaultDuration === undefined ? 0 : 0x08), u32(trackId), ...(defaultDuration === undefined ? [] : [u32(defaultDuration)]));
+const tfdt = (baseTime: number): Uint8Array => fullBox('tfdt', 1, u64(BigInt(baseTime)));
+/** trun with a data offset and, when given a list, one duration per sample. */
+const trun = (samples: number | number[]): Uint8Array =>
+	typeof samples === 'number'
+		? box('trun', Uint8Array.of(0, 0, 0, 0x01), u32(samples), u32(0))
+		: box('trun', Uint8Array.of(0, 0, 0x01, 0x01), u32(samples.length), u32(0), ...samples.map(u32));
+const traf = (...children: Uint8Array[]): Uint8Array => box('traf', ...children);
+const moof = (sequence: number, ...trafs: Uint8Array[]): Uint8Array => box('moof', fullBox('mfhd', 0, u32(sequence)), ...trafs);
+/** tkhd with a track ID and a rotation matrix (a, b, c, d in 16.16). */
+const tkhdWith = (trackId: number, duration: number, width: number, height: number, [a, b, c, d] = [1, 0, 0, 1]): Uint8Array =>
+	fullBox('tkhd', 0, zeros(8), u32(trackId), zeros(4), u32(duration), zeros(16),
+		u32(a * 0x1_0000), u32(b * 0x1_0000), zeros(4), u32(c * 0x1_0000), u32(d * 0x1_0000), zeros(12), u32(0x4000_0000),
+		u32(width * 0x1_0000), u32(height * 0x1_0000));
+const elst = (...edits: Array<[number, number]>): Uint8Array =>
+	box('edts', fullBox('elst', 0, u32(edits.length), ...edits.flatMap(([segment, mediaTime]) => [u32(segment), u32(mediaTime), u32(0x1_0000)])));
+const fragmentedVideo = (trackId: number, timescale: number, mediaDuration = 0): Uint8Array =>
+	trak(tkhdWith(trackId, 0, 320, 240), mdhd(timescale, mediaDuration), 'vide', visualEntry('avc1', 320, 240));
+const fragmentedAudio = (trackId: number, timescale: number): Uint8Array =>
+	box('trak', tkhdWith(trackId, 0, 0, 0), box('mdia', mdhd(timescale, 0), hdlr('soun'), box('minf', box('stbl', stsd(audioEntry('mp4a', esds(0x40)))))));
+const fragmentedFile = (moovChildren: Uint8Array[], ...fragments: Uint8Array[]): Uint8Array =>
+	concat(ftyp('iso6', 'iso6', 'cmfc'), box('moov', mvhd(1_000, 0), ...moovChildren), ...fragments.flatMap((fragment) => [fragment, mdat(16)]));
+
+describe('inspectMp4 on fragmented files (moov with mvex, media in moof + mdat)', () => {
+	test('the duration is where the last fragment ends: its tfdt plus its sample durations (trex defaults)', () => {
+		const file = fragmentedFile(
+			[fragmentedVideo(1, 1_000), box('mvex', trex(1, 100))],
+			...[0, 1_000, 2_000].map((start, index) => moof(index + 1, traf(tfhd(1), tfdt(start), trun(10)))),
+		);
+		const { inspection, stats } = inspectMp4WithStats(file);
+		expect(inspection).toMatchObject({ durationSeconds: 3, fragmented: true, fastStart: true, complete: true, issues: [] });
+		expect(inspection.tracks[0].durationSeconds).toBe(3);
+		// Only the last moof is opened: ftyp, moov and its 12 boxes, 3 moof + 3 mdat, then 5 boxes of the last fragment.
+		expect(stats.steps).toBe(1 + 13 + 6 + 5);
+	});
+
+	test('tfhd default durations and per-sample durations in trun both count', () => {
+		const file = fragmentedFile(
+			[fragmentedVideo(1, 90_000), box('mvex', trex(1, 1))],
+			moof(1, traf(tfhd(1, 3_000), tfdt(0), trun(30))),
+			moof(2, traf(tfhd(1, 3_000), tfdt(90_000), trun([3_000, 3_000, 6_000]))),
+		);
+		expect(inspectMp4(file).durationSeconds).toBeCloseTo(1 + 12_000 / 90_000, 9);
+	});
+
+	test('mehd, when present, is the duration', () => {
+		const file = fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', mehd(7_500), trex(1, 100))], moof(1, traf(tfhd(1), tfdt(0), trun(10))));
+		expect(inspectMp4(file).durationSeconds).toBe(7.5);
+	});
+
+	test('fragments without tfdt: what moov holds plus every fragment after it', () => {
+		const file = fragmentedFile(
+			[fragmentedVideo(1, 1_000, 1_000), box('mvex', trex(1, 100))],
+			moof(1, traf(tfhd(1), trun([500, 500]))),
+			moof(2, traf(tfhd(1), trun(10))),
+		);
+		expect(inspectMp4(file).durationSeconds).toBe(3);
+	});
+
+	test('one moof per track: each track ends where its own last fragment does; the longest is the movie', () => {
+		const file = fragmentedFile(
+			[fragmentedVideo(1, 1_000), fragmentedAudio(2, 8_000), box('mvex', trex(1, 100), trex(2, 1_024))],
+			moof(1, traf(tfhd(1), tfdt(0), trun(20))),
+			moof(2, traf(tfhd(2), tfdt(0), trun(20))),
+			moof(3, traf(tfhd(1), tfdt(2_000), trun(20))),
+			moof(4, traf(tfhd(2), tfdt(20 * 1_024), trun(20))),
+		);
+		const result = inspectMp4(file);
+		expect(result.tracks.map((track) => track.durationSeconds)).toEqual([4, (40 * 1_024) / 8_000]);
+		expect(result.durationSeconds).toBe(5.12);
+	});
+
+	test('a trun that claims more samples than it holds counts what is there and says so', () => {
+		const lying = box('trun', Uint8Array.of(0, 0, 0x01, 0x00), u32(0xffff_ffff), u32(100), u32(100));
+		const file = fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', trex(1, 100))], moof(1, traf(tfhd(1), tfdt(1_000), lying)));
+		const { inspection, stats } = inspectMp4WithStats(file);
+		expect(inspection.durationSeconds).toBe(1.2);
+		expect(inspection.issues).toContain('trun box too short for its sample count');
+		expect(stats.bytesRead).toBeLessThan(2_000);
+	});
+
+	test('more fragments than the box budget: no length is guessed, and the reader says why', () => {
+		const fragment = concat(moof(1, traf(tfhd(1), tfdt(0), trun(1))), mdat(0));
+		const many = new Uint8Array(fragment.length * 6_000);
+		for (let index = 0; index < 6_000; index++) many.set(fragment, index * fragment.length);
+		const { inspection, stats } = inspectMp4WithStats(concat(fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', trex(1, 100))]), many));
+		expect(stats.steps).toBe(10_000);
+		expect(inspection.durationSeconds).toBeUndefined();
+		expect(inspection).toMatchObject({ videoCodec: 'H.264', fragmented: true, complete: false });
+		expect(inspection.issues[0]).toBe('stopped after reading 10000 boxes');
+	});
+
+	test('without any readable fragment, the moov lengths are all there is', () => {
+		const file = fragmentedFile([fragmentedVideo(1, 1_000, 1_500), box('mvex', trex(1, 100))]);
+		expect(inspectMp4(file)).toMatchObject({ durationSeconds: 1.5, fragmented: true });
+	});
+});
+
+describe('inspectMp4: movie headers that say 0, rotation, pixel aspect, cut-short and encrypted files', () => {
+	test('mvhd says 0: the longest track is the movie, its edit list honoured when tkhd says 0 too', () => {
+		const edited = box('trak', tkhdWith(1, 0, 64, 64), elst([1_000, -1 >>> 0], [2_500, 0]), box('mdia', mdhd(1_000, 9_000), hdlr('vide'), box('minf', box('stbl', stsd(visualEntry('avc1', 64, 64))))));
+		const audio = trak(tkhd(0, 0, 0), mdhd(8_000, 24_000), 'soun', audioEntry('mp4a', esds(0x40)));
+		const result = inspectMp4(concat(ftyp('isom'), box('moov', mvhd(1_000, 0), edited, audio), mdat()));
+		expect(result.tracks.map((track) => track.durationSeconds)).toEqual([3.5, 3]);
+		expect(result).toMatchObject({ durationSeconds: 3.5, complete: true, issues: [] });
+	});
+
+	test.each([
+		[[1, 0, 0, 1], 0, [640, 360]],
+		[[0, 1, -1, 0], 90, [360, 640]],
+		[[-1, 0, 0, -1], 180, [640, 360]],
+		[[0, -1, 1, 0], 270, [360, 640]],
+	])('matrix %j is a %i° clockwise turn, shown %j', (matrix, rotation, [width, height]) => {
+		const video = trak(tkhdWith(1, 3_000, 640, 360, matrix as [number, number, number, number]), mdhd(1, 3), 'vide', visualEntry('avc1', 640, 360));
+		const result = inspectMp4(concat(ftyp('isom'), movie(video)));
+		expect(result).toMatchObject({ rotation, width, height, codedWidth: 640, codedHeight: 360 });
+		expect(result.tracks[0]).toMatchObject({ rotation, width, height, codedWidth: 640, codedHeight: 360 });
+	});
+
+	test('a non-square pixel aspect ratio (pasp) stretches the stored width', () => {
+		const pasp = (h: number, v: number) => box('pasp', u32(h), u32(v));
+		const withPasp = (h: number, v: number) =>
+			inspectMp4(concat(ftyp('isom'), movie(trak(tkhd(3_000, 96 * 0x1_0000, 96 * 0x1_0000), mdhd(1, 3), 'vide', visualEntry('avc1', 96, 96, pasp(h, v))))));
+		expect(withPasp(4, 3)).toMatchObject({ width: 128, height: 96, codedWidth: 96, codedHeight: 96 });
+		expect(withPasp(3, 4)).toMatchObject({ width: 72, height: 96 });
+		expect(withPasp(1, 1)).toMatchObject({ width: 96, height: 96 });
+		// Nonsense ratios leave the size as tkhd has it.
+		expect(withPasp(0xffff_ffff, 1)).toMatchObject({ width: 96, height: 96 });
+		expect(withPasp(0, 0)).toMatchObject({ width: 96, height: 96 });
+	});
+
+	test('an encrypted sample entry (encv) names the real codec (sinf/frma) and marks the file encrypted', () => {
+		const sinf = (format: string) => box('sinf', box('frma', latin1(format)), fullBox('schm', 0, latin1('cenc'), u32(0x1_0000)));
+		const video = trak(tkhd(3_000, 64 * 0x1_0000, 64 * 0x1_0000), mdhd(1, 3), 'vide', visualEntry('encv', 64, 64, sinf('avc1')));
+		const result = inspectMp4(concat(ftyp('isom'), movie(video), mdat()));
+		expect(result).toMatchObject({ videoCodec: 'H.264', videoCodecTag: 'encv', encrypted: true, complete: true });
+		expect(result.tracks[0].encrypted).toBe(true);
+		expect(inspectMp4(simpleFile()).encrypted).toBeUndefined();
+	});
+
+	test('sample tables that point past the end of the file mark it cut short, with the duration they declare', () => {
+		const tables = (chunkOffset: number) => [
+			fullBox('stco', 0, u32(2), u32(chunkOffset - 100), u32(chunkOffset)),
+			fullBox('stsc', 0, u32(1), u32(1), u32(3), u32(1)),
+			fullBox('stsz', 0, u32(0), u32(6), ...[10, 10, 10, 40, 50, 60].map(u32)),
+		];
+		const build = (chunkOffset: number) =>
+			concat(ftyp('isom'), box('moov', mvhd(1_000, 3_000), box('trak', tkhd(3_000, 64 * 0x1_0000, 64 * 0x1_0000), box('mdia', mdhd(1, 3), hdlr('vide'), box('minf', box('stbl', stsd(visualEntry('avc1', 64, 64)), ...tables(chunkOffset)))))), boxWithSize(0, 'mdat', zeros(400)));
+		const fileLength = build(0).length;
+		// The last chunk holds the last 3 samples (150 bytes).
+		expect(inspectMp4(build(fileLength - 150)).cutShort).toBeUndefined();
+		const cut = inspectMp4(build(fileLength - 149));
+		expect(cut).toMatchObject({ cutShort: true, durationSeconds: 3, complete: true });
+		expect(cut.issues).toEqual(['the sample tables point 1 bytes past the end of the file']);
+	});
+
+	test('a top-level box running past the end of the file is a cut-short file too', () => {
+		const file = simpleFile();
+		expect(inspectMp4(file.subarray(0, file.length - 1))).toMatchObject({ cutShort: true, durationSeconds: 3, complete: false });
+		expect(inspectMp4(file).cutShort).toBeUndefined();
 	});
 });

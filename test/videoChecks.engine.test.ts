@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { FIXTURES } from './fixtures';
+import { FIXTURES, REAL_WORLD_FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
 import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { runText, SECRETS } from './harness/secrets';
@@ -31,9 +31,9 @@ const videoOf = (run: Awaited<ReturnType<typeof send>>, index = 0) => run.output
 
 describe('facts in the output, under "video"', () => {
 	test.each([
-		['h264', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
-		['noAudio', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', fastStart: true, warnings: [] }],
-		['quicktime', { container: 'quicktime', durationSeconds: 2, width: 96, height: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
+		['h264', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, rotation: 0, codedWidth: 96, codedHeight: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
+		['noAudio', { container: 'mp4', durationSeconds: 2, width: 96, height: 160, rotation: 0, codedWidth: 96, codedHeight: 160, videoCodec: 'H.264', fastStart: true, warnings: [] }],
+		['quicktime', { container: 'quicktime', durationSeconds: 2, width: 96, height: 160, rotation: 0, codedWidth: 96, codedHeight: 160, videoCodec: 'H.264', audioCodec: 'AAC', fastStart: true, warnings: [] }],
 	] as const)('%s: container, duration, picture size, codecs and fast start as the file holds them', async (fixture, expected) => {
 		const path = FIXTURES[fixture];
 		const run = await send({ videoSource: 'binary' }, [fileItem(path, fixture === 'quicktime' ? 'video/quicktime' : 'video/mp4')]);
@@ -121,6 +121,54 @@ describe('checks', () => {
 		const refused = await send({ videoSource: 'binary', options: { uninspectable: 'refuse' } }, [fileItem(FIXTURES.webm, 'video/webm')]);
 		expect(refused.error?.message).toBe('Input Binary Field: The video could not be inspected: it is not an MP4/QuickTime file [item 0]');
 		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test('a fragmented 180-second recording is refused by default, naming its length', async () => {
+		const run = await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES.frag180s)]);
+		expect(run.error?.message).toBe('Input Binary Field: The video is 180.0 s long; WhatsApp Status allows 60 s [item 0]');
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test('a fragmented file too long for the box budget: its length is unknown, so it gets the "could not be inspected" treatment', async () => {
+		// frag-180s.mp4's header, then one of its fragments (moof + mdat) 5,001 times: more top-level boxes than the 10,000 read.
+		const original = readFileSync(REAL_WORLD_FIXTURES.frag180s);
+		const firstMoof = original.indexOf('moof') - 4;
+		const pairEnd = firstMoof + original.readUInt32BE(firstMoof) + original.readUInt32BE(firstMoof + original.readUInt32BE(firstMoof));
+		const file = Buffer.concat([original.subarray(0, firstMoof), ...Array.from({ length: 5_001 }, () => original.subarray(firstMoof, pairEnd))]);
+		const message = 'The video could not be inspected: its length could not be read (stopped after reading 10000 boxes)';
+		const warned = await send({ videoSource: 'base64', videoBase64: file.toString('base64') });
+		expect(warned.status).toBe('success');
+		expect(videoOf(warned)).toEqual(expect.objectContaining({ videoCodec: 'H.264', warnings: [`${message}; the duration was not checked`] }));
+		expect(videoOf(warned).durationSeconds).toBeUndefined();
+		sandbox.reset();
+		const refused = await send({ videoSource: 'base64', videoBase64: file.toString('base64'), options: { uninspectable: 'refuse' } });
+		expect(refused.error?.message).toBe(`Video (Base64): ${message} [item 0]`);
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test.each([
+		['cutShort', 'The video file is cut short: it ends before the media its own index describes, so it stops early or does not play', /Send the complete file/],
+		['encrypted', 'The video is encrypted (DRM), so WhatsApp cannot play it', /Send a copy without DRM/],
+	] as const)('%s: sent with a warning by default, refused with "Refuse", sent silently with "Send"', async (fixture, message, hint) => {
+		const warned = await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES[fixture])]);
+		expect(warned.status).toBe('success');
+		expect(videoOf(warned).warnings).toEqual([message]);
+		expect(videoOf(warned)).toEqual(expect.objectContaining({ durationSeconds: fixture === 'cutShort' ? 2 : 1, videoCodec: 'H.264' }));
+
+		sandbox.reset();
+		const refused = await send({ videoSource: 'binary', options: { uninspectable: 'refuse' } }, [fileItem(REAL_WORLD_FIXTURES[fixture])]);
+		expect(refused.error?.message).toBe(`Input Binary Field: ${message} [item 0]`);
+		expect(refused.error?.description).toMatch(hint);
+		expect(sandbox.requests).toHaveLength(0);
+
+		const silent = await send({ videoSource: 'binary', options: { uninspectable: 'send' } }, [fileItem(REAL_WORLD_FIXTURES[fixture])]);
+		expect(videoOf(silent).warnings).toEqual([]);
+	});
+
+	test('a portrait phone video: displayed size, rotation and stored size; its only warning is the codec', async () => {
+		const run = await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES.portraitHevc)]);
+		expect(videoOf(run)).toEqual(expect.objectContaining({ width: 96, height: 160, rotation: 270, codedWidth: 160, codedHeight: 96, videoCodec: 'HEVC' }));
+		expect(videoOf(run).warnings).toEqual([expect.stringMatching(/not H.264/)]);
 	});
 
 	test('an MP4 holding only audio is refused', async () => {

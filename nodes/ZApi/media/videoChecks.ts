@@ -1,9 +1,8 @@
 import { definedOnly } from '../definedOnly';
-import { decodeBase64Range } from './base64';
 import { MediaError } from '../InputError';
+import { base64ByteSource } from './bytes';
 import type { Mp4Inspection } from './mp4Inspector';
 import { inspectMp4 } from './mp4Inspector';
-import { mp4Skeleton } from './mp4Skeleton';
 import type { PreparedMedia } from './source';
 
 export type CheckPolicy = 'off' | 'warn' | 'refuse';
@@ -13,7 +12,7 @@ export interface VideoCheckOptions {
 	maxDurationSeconds: number;
 	longVideo: 'warn' | 'refuse';
 	requireH264: CheckPolicy;
-	/** A file whose duration and codec cannot be read (not MP4/QuickTime, damaged). */
+	/** A file whose duration and codec cannot be read (not MP4/QuickTime, damaged), or that cannot play as posted (cut short, encrypted). */
 	uninspectable: 'send' | 'warn' | 'refuse';
 }
 
@@ -30,8 +29,14 @@ export interface VideoFacts {
 	mimeType?: string;
 	container?: 'mp4' | 'quicktime' | 'unknown';
 	durationSeconds?: number;
+	/** Size as displayed: pixel aspect ratio and rotation applied. */
 	width?: number;
 	height?: number;
+	/** Clockwise degrees the stored picture is turned for display. */
+	rotation?: number;
+	/** Size of the pictures as stored. */
+	codedWidth?: number;
+	codedHeight?: number;
 	videoCodec?: string;
 	audioCodec?: string;
 	fastStart?: boolean;
@@ -39,13 +44,15 @@ export interface VideoFacts {
 	warnings: string[];
 }
 
-/** Reads the box structure of a file the node holds, decoding only box headers for Base64 text. */
+/**
+ * Reads the box structure of a file the node holds. Bytes and Base64 text go through the same
+ * reader (Base64 decoded piecewise, box headers and fields only), so every source gets one verdict.
+ */
 export function inspectInlineMedia(media: PreparedMedia): Mp4Inspection | undefined {
 	if (media.kind !== 'inline') return undefined;
 	if (media.content) return inspectMp4(media.content);
-	const { payload, bytes } = media;
-	if (payload === undefined) return undefined;
-	return inspectMp4(mp4Skeleton((offset, length) => decodeBase64Range(payload, offset, length), bytes));
+	if (media.payload === undefined) return undefined;
+	return inspectMp4(base64ByteSource(media.payload, media.bytes));
 }
 
 const seconds = (value: number) => `${value.toFixed(1)} s`;
@@ -54,6 +61,23 @@ function uninspectableReason(inspection: Mp4Inspection): string | undefined {
 	if (inspection.container === 'unknown') return 'it is not an MP4/QuickTime file';
 	if (inspection.durationSeconds === undefined && inspection.videoCodec === undefined) {
 		return `its structure could not be read${inspection.issues.length ? ` (${inspection.issues[0]})` : ''}`;
+	}
+	return undefined;
+}
+
+/** Why a readable file would not play as posted, with what to do about it; undefined when it would. */
+function unplayableReason(inspection: Mp4Inspection): { message: string; hint: string } | undefined {
+	if (inspection.encrypted) {
+		return {
+			message: 'The video is encrypted (DRM), so WhatsApp cannot play it',
+			hint: 'Send a copy without DRM, as the camera or editing app exports it, or set Options > Video That Cannot Be Inspected to Send.',
+		};
+	}
+	if (inspection.cutShort) {
+		return {
+			message: 'The video file is cut short: it ends before the media its own index describes, so it stops early or does not play',
+			hint: 'Send the complete file (an upload or download probably stopped partway), or set Options > Video That Cannot Be Inspected to Send.',
+		};
 	}
 	return undefined;
 }
@@ -76,6 +100,9 @@ export function checkVideo(
 		durationSeconds: inspection.durationSeconds === undefined ? undefined : Math.round(inspection.durationSeconds * 1000) / 1000,
 		width: inspection.width,
 		height: inspection.height,
+		rotation: inspection.rotation,
+		codedWidth: inspection.codedWidth,
+		codedHeight: inspection.codedHeight,
 		videoCodec: inspection.videoCodec,
 		audioCodec: inspection.audioCodec,
 		fastStart: inspection.fastStart,
@@ -93,6 +120,21 @@ export function checkVideo(
 
 	if (inspection.tracks.length > 0 && !inspection.tracks.some((track) => track.kind === 'video')) {
 		throw new MediaError('The file has no video track (it holds only audio or other data)', 'Send a video file.');
+	}
+
+	// A readable movie whose length is not known (limits reached, no duration anywhere) must not pass the duration check silently.
+	if (options.maxDurationSeconds > 0 && inspection.durationSeconds === undefined) {
+		const message = `The video could not be inspected: its length could not be read${inspection.issues.length ? ` (${inspection.issues[0]})` : ''}`;
+		if (options.uninspectable === 'refuse') {
+			throw new MediaError(message, 'Send an MP4 (H.264) file, or set Options > Video That Cannot Be Inspected to Send.');
+		}
+		if (options.uninspectable === 'warn') facts.warnings.push(`${message}; the duration was not checked`);
+	}
+
+	const unplayable = unplayableReason(inspection);
+	if (unplayable) {
+		if (options.uninspectable === 'refuse') throw new MediaError(unplayable.message, unplayable.hint);
+		if (options.uninspectable === 'warn') facts.warnings.push(unplayable.message);
 	}
 
 	const duration = inspection.durationSeconds;

@@ -67,7 +67,7 @@ const videoCheckOptions: INodeProperties[] = [
 		],
 		default: 'warn',
 		description:
-			'A file that is not MP4/QuickTime (such as WebM) or whose structure is damaged cannot have its duration and codec checked',
+			'A file that is not MP4/QuickTime (such as WebM) or whose structure is damaged cannot have its duration and codec checked. A file that is cut short or encrypted (DRM) is readable but cannot play as posted; it is handled the same way.',
 	},
 ];
 
