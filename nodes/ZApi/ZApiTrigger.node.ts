@@ -6,7 +6,7 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { readZApiCredentials } from './transport/credentials';
 import { CREDENTIAL_TYPE } from './transport/zApiRequest';
@@ -160,18 +160,25 @@ export class ZApiTrigger implements INodeType {
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
 				if (this.getNodeParameter('registration') !== 'automatic') return true;
-				const url = this.getNodeWebhookUrl('default');
-				if (!url) throw new NodeOperationError(this.getNode(), 'n8n did not give this trigger a webhook URL');
-				const kinds = webhookKinds(this.getNodeParameter('events') as TriggerEvent[]);
-				const options = this.getNodeParameter('options', {}) as { includeOwnMessages?: boolean };
-				await registerWebhooks.call(this, url, kinds, options.includeOwnMessages === true);
+				try {
+					const url = this.getNodeWebhookUrl('default');
+					const kinds = webhookKinds(this.getNodeParameter('events') as TriggerEvent[]);
+					const options = this.getNodeParameter('options', {}) as { includeOwnMessages?: boolean };
+					await registerWebhooks.call(this, url, kinds, options.includeOwnMessages === true);
+				} catch (error) {
+					throw triggerError(this.getNode(), error);
+				}
 				return true;
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
 				const registered = (this.getWorkflowStaticData('node').registered as WebhookKind[] | undefined) ?? [];
 				// A failure propagates: n8n then reports that the webhook could not be removed, instead of
 				// leaving Z-API calling a URL that no longer answers without anyone knowing.
-				await clearWebhooks.call(this, registered);
+				try {
+					await clearWebhooks.call(this, registered);
+				} catch (error) {
+					throw triggerError(this.getNode(), error);
+				}
 				return true;
 			},
 		},
@@ -188,8 +195,7 @@ export class ZApiTrigger implements INodeType {
 		try {
 			instanceId = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE)).instanceId;
 		} catch (error) {
-			// Credential problems never name a field's value, so there is nothing to hide here.
-			throw triggerError(this.getNode(), error, []);
+			throw triggerError(this.getNode(), error);
 		}
 		const body = this.getBodyData();
 		const events = this.getNodeParameter('events') as TriggerEvent[];

@@ -2,23 +2,34 @@ import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { InputError } from '../InputError';
-import { scrubSecrets } from '../transport/scrub';
 
 /**
- * The trigger's one error boundary (activation, deactivation, callbacks): every failure becomes a
- * NodeOperationError with its advice as the description, no item index (a trigger has no items),
- * and none of the given secrets (the webhook secret, the tokens) in any text.
+ * A failure of the trigger's own work (a webhook Z-API would refuse, could not set or could not
+ * clear), with advice. Whoever throws it knows the secrets involved and leaves them out of its text.
  */
-export function triggerError(node: INode, error: unknown, secrets: readonly string[], prefix = '', unknownOutcomeAdvice?: string): NodeOperationError {
-	const clean = (value: string) => scrubSecrets(value, secrets);
+export class TriggerProblem extends Error {
+	constructor(
+		message: string,
+		/** What the user can do about it: the error's description in n8n. */
+		readonly hint: string,
+	) {
+		super(message);
+		this.name = new.target.name;
+	}
+}
+
+/**
+ * The trigger's one error boundary: whatever fails in activation, deactivation or a callback becomes
+ * the NodeOperationError n8n shows here, with its advice as the description and no item index (a
+ * trigger has no items). Texts reaching it are already free of secrets: the transport scrubs Z-API's
+ * answers, credential problems never quote a value, and TriggerProblems are written without them.
+ */
+export function triggerError(node: INode, error: unknown): NodeOperationError {
+	if (error instanceof TriggerProblem || error instanceof InputError) {
+		return new NodeOperationError(node, error.message, { description: error.hint || undefined });
+	}
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		// The transport's advice for failures Z-API may have acted on speaks of posted statuses.
-		const advice = unknownOutcomeAdvice && error.context.outcome === 'unknown' ? unknownOutcomeAdvice : error.description;
-		return new NodeOperationError(node, clean(`${prefix}${error.message}`), { description: clean(advice ?? '') || undefined });
+		return new NodeOperationError(node, error.message, { description: error.description ?? undefined });
 	}
-	if (error instanceof InputError) {
-		return new NodeOperationError(node, clean(`${prefix}${error.message}`), { description: clean(error.hint) });
-	}
-	const message = error instanceof Error ? error.message : String(error);
-	return new NodeOperationError(node, clean(`${prefix}${message}`));
+	return new NodeOperationError(node, error instanceof Error ? error.message : String(error));
 }

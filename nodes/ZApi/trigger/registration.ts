@@ -1,11 +1,12 @@
 import type { IDataObject, IHookFunctions } from 'n8n-workflow';
-import { NodeOperationError, randomString } from 'n8n-workflow';
+import { randomString } from 'n8n-workflow';
 
 import { readZApiCredentials, secretsOf } from '../transport/credentials';
 import type { ZApiFailure } from '../transport/zApiRequest';
 import { CREDENTIAL_TYPE, zApiRequest } from '../transport/zApiRequest';
 import type { TriggerEvent } from './callbacks';
-import { triggerError } from './errors';
+import { scrubSecrets } from '../transport/scrub';
+import { TriggerProblem } from './errors';
 
 /**
  * Z-API keeps one URL per instance for each webhook kind (docs: webhooks/webhooksConf/*,
@@ -73,12 +74,12 @@ export function isZApiItself(baseUrl: string): boolean {
 }
 
 /** Z-API accepts only HTTPS webhook URLs (a caution on every webhook page of its docs). */
-export function checkWebhookUrlAccepted(node: Parameters<typeof triggerError>[0], baseUrl: string, webhookUrl: string): void {
+export function checkWebhookUrlAccepted(baseUrl: string, webhookUrl: string): void {
 	if (!isZApiItself(baseUrl) || new URL(webhookUrl).protocol === 'https:') return;
-	throw new NodeOperationError(node, `Z-API accepts only HTTPS webhook URLs, and n8n's URL for this trigger is ${webhookUrl}`, {
-		description:
-			"Set n8n's public HTTPS address in the WEBHOOK_URL environment variable (for example https://n8n.example.com/), restart n8n and activate the workflow again. Nothing was changed in Z-API.",
-	});
+	throw new TriggerProblem(
+		`Z-API accepts only HTTPS webhook URLs, and n8n's URL for this trigger is ${webhookUrl}`,
+		"Set n8n's public HTTPS address in the WEBHOOK_URL environment variable (for example https://n8n.example.com/), restart n8n and activate the workflow again. Nothing was changed in Z-API.",
+	);
 }
 
 /** Z-API answers {"value": true} when it took the URL; a 200 with anything else is a failure. */
@@ -91,7 +92,8 @@ function requireValueTrue(body: IDataObject): ZApiFailure | undefined {
 	};
 }
 
-async function putWebhook(this: IHookFunctions, endpoint: string, value: string, secrets: string[], prefix: string): Promise<void> {
+/** Sets (or, with '', clears) one webhook; what went wrong comes back as a problem, or nothing. */
+async function putWebhook(this: IHookFunctions, endpoint: string, value: string, secrets: string[], prefix: string): Promise<TriggerProblem | undefined> {
 	try {
 		await zApiRequest.call(this, undefined, {
 			method: 'PUT',
@@ -100,18 +102,26 @@ async function putWebhook(this: IHookFunctions, endpoint: string, value: string,
 			timeout: REGISTRATION_TIMEOUT_MS,
 			validate: requireValueTrue,
 		});
+		return undefined;
 	} catch (error) {
-		throw triggerError(this.getNode(), error, secrets, prefix, UNKNOWN_OUTCOME_ADVICE);
+		return webhookProblem(error, secrets, prefix);
 	}
 }
 
+/**
+ * What a failed webhook update tells the user, without the secrets (Z-API may echo the URL, and so
+ * the webhook secret). The transport's advice for failures Z-API may have acted on speaks of posted
+ * statuses; here it is about the webhook URL.
+ */
+function webhookProblem(error: unknown, secrets: string[], prefix: string): TriggerProblem {
+	const failure = error as { message?: string; description?: string | null; context?: { outcome?: unknown } };
+	const advice = failure.context?.outcome === 'unknown' ? UNKNOWN_OUTCOME_ADVICE : (failure.description ?? '');
+	return new TriggerProblem(scrubSecrets(`${prefix}${failure.message ?? String(error)}`, secrets), scrubSecrets(advice, secrets));
+}
+
 async function credentialSecrets(this: IHookFunctions): Promise<{ baseUrl: string; secrets: string[] }> {
-	try {
-		const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE));
-		return { baseUrl: credentials.baseUrl, secrets: secretsOf(credentials) };
-	} catch (error) {
-		throw triggerError(this.getNode(), error, []);
-	}
+	const credentials = readZApiCredentials(await this.getCredentials(CREDENTIAL_TYPE));
+	return { baseUrl: credentials.baseUrl, secrets: secretsOf(credentials) };
 }
 
 /**
@@ -120,9 +130,10 @@ async function credentialSecrets(this: IHookFunctions): Promise<{ baseUrl: strin
  * When one kind fails, the kinds already set are cleared again (best effort) and the error says
  * which kind failed.
  */
-export async function registerWebhooks(this: IHookFunctions, url: string, kinds: WebhookKind[], includeOwnMessages: boolean): Promise<void> {
+export async function registerWebhooks(this: IHookFunctions, url: string | undefined, kinds: WebhookKind[], includeOwnMessages: boolean): Promise<void> {
+	if (!url) throw new TriggerProblem('n8n did not give this trigger a webhook URL', 'Save the workflow and activate it again.');
 	const { baseUrl, secrets } = await credentialSecrets.call(this);
-	checkWebhookUrlAccepted(this.getNode(), baseUrl, url);
+	checkWebhookUrlAccepted(baseUrl, url);
 	const staticData = this.getWorkflowStaticData('node');
 	const secret = newWebhookSecret();
 	const hidden = [...secrets, secret];
@@ -130,12 +141,11 @@ export async function registerWebhooks(this: IHookFunctions, url: string, kinds:
 	staticData.webhookSecret = secret;
 	staticData.registered = registered;
 	for (const kind of kinds) {
-		try {
-			await putWebhook.call(this, endpointOf(kind, includeOwnMessages), withSecret(url, secret), hidden, `Could not set the ${KIND_LABEL[kind]} webhook in Z-API: `);
-		} catch (error) {
+		const problem = await putWebhook.call(this, endpointOf(kind, includeOwnMessages), withSecret(url, secret), hidden, `Could not set the ${KIND_LABEL[kind]} webhook in Z-API: `);
+		if (problem) {
 			await clearWebhooks.call(this, registered).catch(() => undefined);
 			delete staticData.webhookSecret;
-			throw triggerError(this.getNode(), error, hidden);
+			throw problem;
 		}
 		registered.push(kind);
 	}
@@ -156,14 +166,12 @@ export async function clearWebhooks(this: IHookFunctions, kinds: WebhookKind[]):
 	const hidden = [...(await credentialSecrets.call(this)).secrets];
 	if (typeof staticData.webhookSecret === 'string') hidden.push(staticData.webhookSecret);
 	const stillSet: WebhookKind[] = [];
-	let firstFailure: NodeOperationError | undefined;
+	let firstFailure: TriggerProblem | undefined;
 	for (const kind of kinds) {
-		try {
-			await putWebhook.call(this, endpointOf(kind, false), '', hidden, '');
-		} catch (error) {
-			stillSet.push(kind);
-			firstFailure ??= error as NodeOperationError;
-		}
+		const problem = await putWebhook.call(this, endpointOf(kind, false), '', hidden, '');
+		if (!problem) continue;
+		stillSet.push(kind);
+		firstFailure ??= problem;
 	}
 	delete staticData.webhookSecret;
 	if (stillSet.length === 0) {
@@ -172,8 +180,9 @@ export async function clearWebhooks(this: IHookFunctions, kinds: WebhookKind[]):
 	}
 	staticData.registered = stillSet;
 	const labels = stillSet.map((kind) => KIND_LABEL[kind]).join(' and ');
-	throw new NodeOperationError(this.getNode(), `Z-API still has this trigger's URL as its ${labels} webhook: ${firstFailure?.message ?? 'clearing it failed'}`, {
-		description: `Remove the URL in the Z-API panel (Webhooks: ${labels}), or fix the problem and deactivate again. ${firstFailure?.description ?? ''}`.trim(),
-	});
+	throw new TriggerProblem(
+		`Z-API still has this trigger's URL as its ${labels} webhook: ${firstFailure?.message ?? 'clearing it failed'}`,
+		`Remove the URL in the Z-API panel (Webhooks: ${labels}), or fix the problem and deactivate again. ${firstFailure?.hint ?? ''}`.trim(),
+	);
 }
 
