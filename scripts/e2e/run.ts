@@ -522,6 +522,7 @@ async function startServerWithOwner(s: State): Promise<void> {
 	s.rest = new RestClient(s.server.baseUrl);
 	const owner = await setUpOwner(s.rest);
 	info(`owner created through POST /rest/owner/setup (role ${owner.role}) and logged in through POST /rest/login`);
+	observe(s, 'owner setup and login', `POST /rest/owner/setup -> ${owner.role}, POST /rest/login {emailOrLdapLoginId, password}`);
 }
 
 /** The webhook example's production URL. */
@@ -604,6 +605,7 @@ function typesLoadedCheck(state: () => State): CheckDefinition {
 			assert.ok(tool, `n8n-nodes-zapi-status.zApiTool missing from /types/nodes.json (settings: ${JSON.stringify(s.app.env)})`);
 			assert.equal(tool.displayName, 'Z-API Tool');
 			observe(s, 'AI tool variant in /types/nodes.json', `${tool.name} "${tool.displayName}"`);
+			observe(s, 'community package loaded from', `.n8n/nodes/node_modules/${s.packed.name} as ${node.name}`);
 			const credentials = await s.rest!.call<Array<{ name: string; displayName: string; properties: Array<{ name: string }> }>>('GET', '/types/credentials.json');
 			const credential = credentials.body.find((type) => type.name === 'zApiApi');
 			assert.ok(credential, 'zApiApi missing from /types/credentials.json');
