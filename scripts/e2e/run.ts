@@ -1,6 +1,6 @@
 /**
  * End-to-end tests inside the real n8n (npm run test:e2e), in two apps: the last n8n 1.x release
- * (1.123.81, on Node 20) and the pinned 2.x (2.41.1, on Node 24).
+ * (1.123.81, on Node 22) and the pinned 2.x (2.41.1, on Node 24).
  *
  * 1. Provisions both apps (exact versions, each with its own Node) and Chromium + playwright-core
  *    into the cache (scripts/e2e/provision-*.sh), builds the package and `npm pack`s it once.
@@ -96,8 +96,6 @@ interface AppProfile {
 	 * or n8n's generic text for the HTTP status (n8n 1.123.81 does not apply the rules' messages).
 	 */
 	credentialTestMessages: 'credential' | 'n8n';
-	/** Settings this app needs on top of the common ones (every n8n process of the app). */
-	env: Record<string, string>;
 }
 
 const APPS: AppProfile[] = [
@@ -107,7 +105,6 @@ const APPS: AppProfile[] = [
 		defaultBinaryMode: 'default',
 		testsUnsavedCredentials: false,
 		credentialTestMessages: 'n8n',
-		env: {},
 	},
 	{
 		version: PINNED_N8N_VERSION,
@@ -115,7 +112,6 @@ const APPS: AppProfile[] = [
 		defaultBinaryMode: 'filesystem',
 		testsUnsavedCredentials: true,
 		credentialTestMessages: 'credential',
-		env: {},
 	},
 ];
 const WANTED_APPS = valueFlag('n8n');
@@ -602,7 +598,7 @@ function typesLoadedCheck(state: () => State): CheckDefinition {
 			assert.equal(node.displayName, 'Z-API');
 			// The AI tool variant n8n derives from `usableAsTool` (listed for the node panel's AI Agent tools).
 			const tool = nodes.body.find((type) => type.name === 'n8n-nodes-zapi-status.zApiTool');
-			assert.ok(tool, `n8n-nodes-zapi-status.zApiTool missing from /types/nodes.json (settings: ${JSON.stringify(s.app.env)})`);
+			assert.ok(tool, 'n8n-nodes-zapi-status.zApiTool missing from /types/nodes.json');
 			assert.equal(tool.displayName, 'Z-API Tool');
 			observe(s, 'AI tool variant in /types/nodes.json', `${tool.name} "${tool.displayName}"`);
 			observe(s, 'community package loaded from', `.n8n/nodes/node_modules/${s.packed.name} as ${node.name}`);
@@ -1109,7 +1105,6 @@ async function main(): Promise<number> {
 			logDir,
 			filesDir,
 			encryptionKey: 'zapi-e2e-encryption-key-not-secret',
-			env: app.env,
 		};
 		await timed(`${app.tag}: install package`, () => installCommunityPackage(userFolder, packed));
 		writeCredentialsFile(join(appDir, 'credentials.json'), sandbox.baseUrl);

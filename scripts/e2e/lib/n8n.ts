@@ -16,8 +16,6 @@ export interface N8nContext {
 	/** Folder the Read/Write Files node may read (N8N_RESTRICT_FILE_ACCESS_TO). */
 	filesDir: string;
 	encryptionKey: string;
-	/** Settings of this app on top of the common ones, for every n8n process it starts. */
-	env?: Record<string, string>;
 }
 
 let commandCounter = 0;
@@ -40,7 +38,6 @@ export function n8nEnvironment(context: N8nContext, extra: Record<string, string
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 		GENERIC_TIMEZONE: 'UTC',
-		...context.env,
 		...extra,
 	};
 }
