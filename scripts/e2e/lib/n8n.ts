@@ -113,6 +113,9 @@ export interface N8nServer {
 	process: Started;
 	stdoutFile: string;
 	stderrFile: string;
+	/** When /healthz/readiness first answered 200, and when the REST API did (ms after the start). */
+	readyAfterMs?: number;
+	restAfterMs?: number;
 	stop(): Promise<void>;
 }
 
@@ -138,6 +141,7 @@ export async function startN8nServer(context: N8nContext, env: Record<string, st
 		stderrFile,
 	});
 	const baseUrl = `http://127.0.0.1:${port}`;
+	const startedAt = Date.now();
 	const server: N8nServer = { baseUrl, port, process: started, stdoutFile, stderrFile, stop: () => stopProcess(started) };
 	const deadline = Date.now() + readyTimeoutMs;
 	let exitCode: number | undefined;
@@ -147,8 +151,18 @@ export async function startN8nServer(context: N8nContext, env: Record<string, st
 			throw new Error(`n8n start exited with ${exitCode} before it was ready:\n${tail(readLog(stdoutFile) + readLog(stderrFile), 20)}`);
 		}
 		try {
-			const response = await fetch(`${baseUrl}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
-			if (response.status === 200) return server;
+			// Readiness (database up) comes first; n8n 1.x answers it before its REST routes exist (a
+			// POST /rest/owner/setup then gets 404), so also wait for GET /rest/settings, which both
+			// versions register last and answer without a login.
+			const readiness = await fetch(`${baseUrl}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+			if (readiness.status === 200) {
+				server.readyAfterMs ??= Date.now() - startedAt;
+				const settings = await fetch(`${baseUrl}/rest/settings`, { signal: AbortSignal.timeout(2000) });
+				if (settings.status === 200) {
+					server.restAfterMs = Date.now() - startedAt;
+					return server;
+				}
+			}
 		} catch {
 			// not listening yet
 		}
@@ -227,9 +241,24 @@ export const E2E_OWNER: Owner = {
 	lastName: 'Owner',
 };
 
-/** Creates the owner (first run of the instance) and logs in; the client keeps the auth cookie. */
+/**
+ * Creates the owner (first run of the instance) and logs in; the client keeps the auth cookie.
+ * n8n 1.123.81 and 2.41.1 take the same calls: `POST /rest/owner/setup`, then `POST /rest/login`
+ * with `emailOrLdapLoginId` (`email` is refused with 400 by both).
+ */
 export async function setUpOwner(client: RestClient, owner: Owner = E2E_OWNER): Promise<{ id: string; role: string }> {
 	const user = await client.data<{ id: string; role: string }>('POST', '/rest/owner/setup', owner);
 	await client.data('POST', '/rest/login', { emailOrLdapLoginId: owner.email, password: owner.password });
 	return user;
+}
+
+/**
+ * Publishes (activates) a workflow the way the editor does: `POST /rest/workflows/<id>/activate`
+ * with the workflow's current `versionId` (n8n 1.123.81 and 2.41.1 alike). Returns the call made.
+ */
+export async function publishWorkflow(client: RestClient, id: string): Promise<string> {
+	const workflow = await client.data<{ versionId: string }>('GET', `/rest/workflows/${id}`);
+	const activated = await client.data<{ active: boolean }>('POST', `/rest/workflows/${id}/activate`, { versionId: workflow.versionId });
+	if (activated.active !== true) throw new Error(`activate answered ${JSON.stringify(activated).slice(0, 300)}`);
+	return `POST /rest/workflows/${id}/activate`;
 }

@@ -5,7 +5,7 @@
  *
  *   node read-executions.cjs <n8n node_modules dir> <database.sqlite> <output.json> [minimum execution id | --last-id]
  *
- * Writes a JSON array, oldest first: { id, workflowId, mode, status, finished, storedAt,
+ * Writes a JSON array, oldest first: { id, workflowId, mode, status, finished, storedAt (null in n8n 1.x),
  * dataText (the stored text, as n8n wrote it), workflowDataText, data (dataText parsed with flatted) };
  * with --last-id only the highest execution id (0 when there is none).
  */
@@ -36,8 +36,17 @@ if (minimumId === '--last-id') {
 }
 
 function readAll() {
+// n8n 1.x has no execution_entity.storedAt column (n8n 2.x added it): select it only where it exists.
+database.all('PRAGMA table_info(execution_entity)', (pragmaError, columns) => {
+	if (pragmaError) return fail(pragmaError);
+	const storedAt = columns.some((column) => column.name === 'storedAt') ? 'e.storedAt' : 'NULL AS storedAt';
+	selectExecutions(storedAt);
+});
+}
+
+function selectExecutions(storedAt) {
 database.all(
-	`SELECT e.id, e.workflowId, e.mode, e.status, e.finished, e.storedAt, d.data AS dataText, d.workflowData AS workflowDataText
+	`SELECT e.id, e.workflowId, e.mode, e.status, e.finished, ${storedAt}, d.data AS dataText, d.workflowData AS workflowDataText
 	 FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id
 	 WHERE e.id >= ? ORDER BY e.id`,
 	[Number(minimumId)],

@@ -10,6 +10,8 @@ export interface CheckDefinition {
 
 export interface Phase {
 	name: string;
+	/** Printed before each check title (e.g. the n8n version the phase runs in). */
+	tag?: string;
 	/** Runs before the phase's checks; when it throws, every check of the phase fails with its reason. */
 	setup?: () => Promise<void>;
 	checks: CheckDefinition[];
@@ -57,8 +59,9 @@ export class Report {
 			}
 		}
 		for (const check of phase.checks) {
-			if (setupError !== undefined) this.record(check.title, false, `not run: ${setupError}`, 0);
-			else await this.run(check);
+			const titled = phase.tag ? { ...check, title: `[${phase.tag}] ${check.title}` } : check;
+			if (setupError !== undefined) this.record(titled.title, false, `not run: ${setupError}`, 0);
+			else await this.run(titled);
 		}
 	}
 

@@ -14,7 +14,7 @@ export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const SCRIPT_DIR = join(REPO_ROOT, 'scripts', 'e2e');
 
 export interface N8nInstall {
-	/** Node 24 binary n8n runs on. */
+	/** The Node binary n8n runs on (24 for n8n 2.x, 20 for 1.x). */
 	node: string;
 	/** Its bin directory (first on PATH for n8n: it starts its task runner as `node`). */
 	nodeBinDir: string;
@@ -30,10 +30,10 @@ export interface BrowserInstall {
 }
 
 /** Runs a provisioning script (its progress goes to our stderr) and reads its NAME=value lines. */
-async function provision(script: string, names: string[]): Promise<Record<string, string>> {
+async function provision(script: string, names: string[], scriptArgs: string[] = []): Promise<Record<string, string>> {
 	// The scripts print shell-quoted assignments: let bash evaluate them, then print the values plainly.
-	const program = `set -euo pipefail; out=$(bash "$1"); eval "$out"; ${names.map((name) => `printf '%s\\n' "$${name}"`).join('; ')}`;
-	const child = execFile('bash', ['-c', program, 'provision', join(SCRIPT_DIR, script)], { maxBuffer: 1024 * 1024 });
+	const program = `set -euo pipefail; out=$(bash "$@"); eval "$out"; ${names.map((name) => `printf '%s\\n' "$${name}"`).join('; ')}`;
+	const child = execFile('bash', ['-c', program, 'provision', join(SCRIPT_DIR, script), ...scriptArgs], { maxBuffer: 1024 * 1024 });
 	child.stderr?.pipe(process.stderr);
 	let stdout = '';
 	child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -46,8 +46,13 @@ async function provision(script: string, names: string[]): Promise<Record<string
 	return Object.fromEntries(names.map((name, index) => [name, values[index]]));
 }
 
-export async function provisionN8n(): Promise<N8nInstall> {
-	const values = await provision('provision-n8n.sh', ['N8N_E2E_NODE', 'N8N_E2E_NODE_BIN_DIR', 'N8N_E2E_N8N_BIN', 'N8N_E2E_N8N_VERSION']);
+/** The n8n versions provision-n8n.sh knows: the pinned 2.x (its default) and the last 1.x. */
+export const PINNED_N8N_VERSION = '2.41.1';
+export const LAST_1X_N8N_VERSION = '1.123.81';
+
+export async function provisionN8n(version: string = PINNED_N8N_VERSION): Promise<N8nInstall> {
+	const values = await provision('provision-n8n.sh', ['N8N_E2E_NODE', 'N8N_E2E_NODE_BIN_DIR', 'N8N_E2E_N8N_BIN', 'N8N_E2E_N8N_VERSION'], [`--n8n=${version}`]);
+	if (values.N8N_E2E_N8N_VERSION !== version) throw new Error(`provision-n8n.sh provisioned n8n ${values.N8N_E2E_N8N_VERSION}, not ${version}`);
 	const { stdout } = await run(values.N8N_E2E_NODE, ['--version']);
 	return {
 		node: values.N8N_E2E_NODE,

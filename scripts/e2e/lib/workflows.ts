@@ -101,18 +101,24 @@ export function prepareWorkflows(outputDir: string, addresses: Addresses, option
 		write(`examples/${fileName}`, adaptExample(fileName, readWorkflow(join(EXAMPLES_DIR, fileName)), addresses));
 		if (!EXAMPLES_RUN.includes(fileName)) notRun.push(`examples/${fileName}`);
 	}
+	if (options.examplesOnly) return { ids, count, notRun };
+	for (const fileName of readdirSync(E2E_WORKFLOWS_DIR).filter((name) => name.endsWith('.json')).sort()) {
+		const label = `scripts/e2e/workflows/${fileName}`;
+		write(label, JSON.parse(fillPlaceholders(readFileSync(join(E2E_WORKFLOWS_DIR, fileName), 'utf8'), addresses, label)) as WorkflowFile);
+	}
+	return { ids, count, notRun };
+}
+
+/** Fills the __E2E_*__ placeholders of an e2e-only workflow's JSON text (values escaped for JSON strings). */
+export function fillPlaceholders(text: string, addresses: Addresses, label: string): string {
 	const placeholders: Record<string, string> = {
 		__E2E_VIDEO_FILE__: addresses.videoFile,
 		__E2E_OVERSIZE_FILE__: addresses.oversizeFile,
 		__E2E_VIDEO_URL__: addresses.videoUrl,
 	};
-	if (options.examplesOnly) return { ids, count, notRun };
-	for (const fileName of readdirSync(E2E_WORKFLOWS_DIR).filter((name) => name.endsWith('.json')).sort()) {
-		let text = readFileSync(join(E2E_WORKFLOWS_DIR, fileName), 'utf8');
-		for (const [placeholder, value] of Object.entries(placeholders)) text = text.split(placeholder).join(value.replace(/["\\]/g, '\\$&'));
-		const leftover = /__E2E_[A-Z_]+__/.exec(text);
-		if (leftover) throw new Error(`scripts/e2e/workflows/${fileName}: unknown placeholder ${leftover[0]}`);
-		write(`scripts/e2e/workflows/${fileName}`, JSON.parse(text) as WorkflowFile);
-	}
-	return { ids, count, notRun };
+	let filled = text;
+	for (const [placeholder, value] of Object.entries(placeholders)) filled = filled.split(placeholder).join(value.replace(/["\\]/g, '\\$&'));
+	const leftover = /__E2E_[A-Z_]+__/.exec(filled);
+	if (leftover) throw new Error(`${label}: unknown placeholder ${leftover[0]}`);
+	return filled;
 }
