@@ -22,7 +22,7 @@
  *        --update-screenshots (write docs/node-panel.png, docs/node-parameters.png and
  *        docs/credential-form.png), --only=execute-default,execute-filesystem,server,agent,editor,
  *        --n8n=1.123.81,2.41.1 (which apps; the agent and the editor need 2.41.1).
- * Exit code 0 only when every check passed. See scripts/e2e/README.md.
+ * Exit code 0 only when every check passed. See docs/end-to-end.md.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -149,7 +149,7 @@ const VIDEO_SHA256 = sha256(VIDEO);
 const VIDEO_BASE64_STRETCH = VIDEO.toString('base64').slice(4000, 4064);
 
 const BINARY_MODES = [
-	{ label: 'binary mode "default" (in memory, n8n 1.x default)', short: 'default', env: { N8N_DEFAULT_BINARY_DATA_MODE: 'default' } },
+	{ label: 'binary mode "default" (binaries kept in memory, in the item)', short: 'default', env: { N8N_DEFAULT_BINARY_DATA_MODE: 'default' } },
 	{ label: 'binary mode "filesystem"', short: 'filesystem', env: { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem' } },
 ] as const;
 type BinaryMode = (typeof BINARY_MODES)[number];
