@@ -1,0 +1,231 @@
+/**
+ * Reads a movie's index and fills its parts from the source's bytes as they stream by, so a
+ * 50 MB file stored on disk (or in n8n's database or object storage) never sits in memory whole:
+ * only the parts being filled do (usually one, two where parts interleave in the source).
+ */
+import { MediaError } from './MediaError';
+import { readSampleMovie } from './mp4SampleTables';
+import type { PartLayout, SplitOptions, SplitPlan } from './mp4Split';
+import { layoutPart, planParts } from './mp4Split';
+
+/** The source, read front to back in chunks of any size; can be started again (a second pass). */
+export type OpenSource = () => AsyncIterable<Uint8Array>;
+
+export interface MovieIndex {
+	fileType?: Uint8Array;
+	/** The whole moov box, header included. */
+	moov: Uint8Array;
+	/** moov comes before the media: the first pass ended as soon as it was read. */
+	moovFirst: boolean;
+}
+
+// A 50 MB file's moov is well under 2 MB; far beyond is not a real one.
+const MAX_MOOV_BYTES = 32 * 1024 * 1024;
+const MAX_TOP_LEVEL_BOXES = 10_000;
+const TWO_POW_32 = 0x1_0000_0000;
+
+/** Reads exactly the bytes asked for from a chunked source. */
+class SequentialReader {
+	private readonly iterator: AsyncIterator<Uint8Array>;
+	private chunk: Uint8Array = new Uint8Array(0);
+	private at = 0;
+	position = 0;
+
+	constructor(source: AsyncIterable<Uint8Array>) {
+		this.iterator = source[Symbol.asyncIterator]();
+	}
+
+	/** Up to `length` bytes (fewer only at the end of the source). */
+	async read(length: number): Promise<Uint8Array> {
+		const out = new Uint8Array(length);
+		let filled = 0;
+		while (filled < length) {
+			if (this.at >= this.chunk.length && !(await this.next())) break;
+			const take = Math.min(length - filled, this.chunk.length - this.at);
+			out.set(this.chunk.subarray(this.at, this.at + take), filled);
+			this.at += take;
+			filled += take;
+		}
+		this.position += filled;
+		return filled === length ? out : out.subarray(0, filled);
+	}
+
+	/** Skips `length` bytes; false when the source ended first. */
+	async skip(length: number): Promise<boolean> {
+		let left = length;
+		while (left > 0) {
+			if (this.at >= this.chunk.length && !(await this.next())) return false;
+			const take = Math.min(left, this.chunk.length - this.at);
+			this.at += take;
+			left -= take;
+			this.position += take;
+		}
+		return true;
+	}
+
+	async close(): Promise<void> {
+		await this.iterator.return?.();
+	}
+
+	private async next(): Promise<boolean> {
+		const { value, done } = await this.iterator.next();
+		if (done) return false;
+		this.chunk = value;
+		this.at = 0;
+		return true;
+	}
+}
+
+function uint32(bytes: Uint8Array, offset: number): number {
+	return bytes[offset] * 0x100_0000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
+}
+
+const fragmented = () =>
+	new MediaError(
+		'The video is a fragmented MP4 (its samples are indexed piece by piece in moof boxes, as live and screen recorders write them), which this node cannot split',
+		'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
+	);
+
+/** Walks the top-level boxes to the moov (reading the whole file only when moov is at its end). */
+export async function readMovieIndex(open: OpenSource, fileBytes: number): Promise<MovieIndex> {
+	const reader = new SequentialReader(open());
+	try {
+		let fileType: Uint8Array | undefined;
+		let mediaSeen = false;
+		for (let count = 0; reader.position < fileBytes && count < MAX_TOP_LEVEL_BOXES; count++) {
+			const start = reader.position;
+			let header = await reader.read(8);
+			if (header.length < 8) break;
+			let size = uint32(header, 0);
+			const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
+			if (size === 1) {
+				const large = await reader.read(8);
+				if (large.length < 8) break;
+				size = uint32(large, 0) * TWO_POW_32 + uint32(large, 4);
+				const joined = new Uint8Array(16);
+				joined.set(header);
+				joined.set(large, 8);
+				header = joined;
+			} else if (size === 0) {
+				size = fileBytes - start;
+			}
+			if (size < header.length || size > fileBytes - start) {
+				throw new MediaError(
+					`The video file is damaged or cut short: its ${type.replace(/[^\x20-\x7e]/g, '?')} box at byte ${start} runs past the end`,
+					'Check that the whole file was downloaded or uploaded, or re-save it with a video editor.',
+				);
+			}
+			if (type === 'moof') throw fragmented();
+			if (type === 'moov') {
+				if (size > MAX_MOOV_BYTES) throw new MediaError('The video\'s index (moov) is implausibly large', 'Re-save the video with a video editor or converter.');
+				const moov = new Uint8Array(size);
+				moov.set(header);
+				const rest = await reader.read(size - header.length);
+				if (rest.length < size - header.length) break;
+				moov.set(rest, header.length);
+				return { fileType, moov, moovFirst: !mediaSeen };
+			}
+			if (type === 'ftyp' && fileType === undefined && size <= 1024) {
+				const rest = await reader.read(size - header.length);
+				fileType = new Uint8Array(size);
+				fileType.set(header);
+				fileType.set(rest, header.length);
+				continue;
+			}
+			if (type === 'mdat') mediaSeen = true;
+			if (!(await reader.skip(size - header.length))) break;
+		}
+		throw new MediaError('The video has no readable index (moov box), so it cannot be split', 'Check that the whole file was uploaded, or re-save it with a video editor.');
+	} finally {
+		await reader.close();
+	}
+}
+
+interface PartInProgress {
+	layout: PartLayout;
+	buffer?: Uint8Array;
+	/** Index of the first copy not yet complete. */
+	next: number;
+	done: boolean;
+}
+
+/**
+ * Fills the parts in one pass over the source and yields each as soon as it and every part
+ * before it are complete. A part's buffer is allocated when the source reaches its first sample
+ * and handed over when yielded, so the caller can post it and let it go before the next is read.
+ * Stops reading (closing the source) after the last part, or when the caller stops asking.
+ */
+export async function* assembleParts(open: OpenSource, layouts: PartLayout[], fileBytes: number): AsyncGenerator<Uint8Array> {
+	const parts: PartInProgress[] = layouts.map((layout) => ({ layout, next: 0, done: layout.copies.length === 0 }));
+	let emitted = 0;
+	let position = 0;
+	const source = open();
+	for await (const chunk of source) {
+		const chunkStart = position;
+		const chunkEnd = position + chunk.length;
+		position = chunkEnd;
+		for (const part of parts.slice(emitted)) {
+			if (part.done) continue;
+			const copies = part.layout.copies;
+			if (copies[part.next].source >= chunkEnd) continue;
+			part.buffer ??= startPart(part.layout);
+			while (part.next < copies.length && copies[part.next].source < chunkEnd) {
+				const copy = copies[part.next];
+				const from = Math.max(copy.source, chunkStart);
+				const to = Math.min(copy.source + copy.length, chunkEnd);
+				if (to > from) part.buffer.set(chunk.subarray(from - chunkStart, to - chunkStart), copy.target + (from - copy.source));
+				if (copy.source + copy.length > chunkEnd) break;
+				part.next++;
+			}
+			part.done = part.next === copies.length;
+		}
+		while (emitted < parts.length && parts[emitted].done) {
+			const part = parts[emitted++];
+			const bytes = part.buffer ?? startPart(part.layout);
+			part.buffer = undefined;
+			yield bytes;
+		}
+		if (emitted === parts.length) return;
+	}
+	while (emitted < parts.length && parts[emitted].done) {
+		const part = parts[emitted++];
+		yield part.buffer ?? startPart(part.layout);
+	}
+	if (emitted < parts.length) {
+		throw new MediaError(
+			`The video file ended after ${position.toLocaleString('en-US')} bytes; ${fileBytes.toLocaleString('en-US')} were expected`,
+			'Check that the whole file was uploaded, then run the workflow again.',
+		);
+	}
+}
+
+function startPart(layout: PartLayout): Uint8Array {
+	const buffer = new Uint8Array(layout.bytes);
+	buffer.set(layout.header, 0);
+	return buffer;
+}
+
+export interface PreparedSplit {
+	plan: SplitPlan;
+	/** One per part, in order: each part's size is known before any media is read. */
+	layouts: PartLayout[];
+	moovFirst: boolean;
+	/** The parts' bytes, in order, filled in one more pass over the source. */
+	parts(): AsyncGenerator<Uint8Array>;
+}
+
+/** Reads the index, plans the parts and lays them out; the media is read only when parts() is iterated. */
+export async function prepareSplit(open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
+	const index = await readMovieIndex(open, fileBytes);
+	const movie = readSampleMovie(index.moov, fileBytes);
+	const plan = planParts(movie, options);
+	const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
+	return { plan, layouts, moovFirst: index.moovFirst, parts: () => assembleParts(open, layouts, fileBytes) };
+}
+
+/** A source held in memory, handed out in slices (no copies). */
+export function bufferSource(bytes: Uint8Array, chunkBytes = 1024 * 1024): OpenSource {
+	return async function* () {
+		for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
+	};
+}
