@@ -217,10 +217,22 @@ export interface PreparedSplit {
 /** Reads the index, plans the parts and lays them out; the media is read only when parts() is iterated. */
 export async function prepareSplit(open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
 	const index = await readMovieIndex(open, fileBytes);
-	const movie = readSampleMovie(index.moov, fileBytes);
-	const plan = planParts(movie, options);
-	const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
-	return { plan, layouts, moovFirst: index.moovFirst, parts: () => assembleParts(open, layouts, fileBytes) };
+	try {
+		const movie = readSampleMovie(index.moov, fileBytes);
+		const plan = planParts(movie, options);
+		const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
+		// Each sample lies inside the file, but hostile tables could list the same bytes over and over.
+		const media = layouts.reduce((sum, layout) => sum + layout.bytes - layout.header.length, 0);
+		if (media > fileBytes) {
+			throw new MediaError("The video's index (moov) lists more media than the file holds, so it cannot be split", 'Re-save the video with a video editor or converter.');
+		}
+		return { plan, layouts, moovFirst: index.moovFirst, parts: () => assembleParts(open, layouts, fileBytes) };
+	} catch (error) {
+		// Anything but a MediaError is not expected; hostile input must still end in a clear error.
+		throw error instanceof MediaError
+			? error
+			: new MediaError(`The video could not be split (${error instanceof Error ? error.message : 'unexpected structure'})`, 'Re-save the video with a video editor or converter.');
+	}
 }
 
 /** A source held in memory, handed out in slices (no copies). */

@@ -1,0 +1,160 @@
+/**
+ * The splitter on real videos (test/fixtures/media/make-split.sh), checked structurally without
+ * ffmpeg: every part is re-read with the node's own readers. `npm run test:media` decodes the same
+ * parts with ffmpeg.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { MediaError } from '../../nodes/ZApi/media/MediaError';
+import { inspectMp4 } from '../../nodes/ZApi/media/mp4Inspector';
+import { assembleParts, bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
+import type { SampleTrack } from '../../nodes/ZApi/media/mp4SampleTables';
+import { readSampleMovie } from '../../nodes/ZApi/media/mp4SampleTables';
+import { SPLIT_FIXTURES } from '../fixtures';
+
+async function split(path: string, maxPartSeconds = 60, mode: 'split' | 'trim' = 'split', chunkBytes = 4096) {
+	const source = readFileSync(path);
+	const prepared = await prepareSplit(bufferSource(source, chunkBytes), source.length, { maxPartSeconds, mode });
+	const parts: Uint8Array[] = [];
+	for await (const part of prepared.parts()) parts.push(part);
+	return { source, prepared, parts };
+}
+
+function moovOf(file: Uint8Array): Uint8Array {
+	let offset = 0;
+	while (offset + 8 <= file.length) {
+		const size = Buffer.from(file.buffer, file.byteOffset + offset, 4).readUInt32BE(0);
+		const type = Buffer.from(file.subarray(offset + 4, offset + 8)).toString('latin1');
+		if (type === 'moov') return file.subarray(offset, offset + size);
+		offset += size;
+	}
+	throw new Error('no moov');
+}
+
+/** The bytes of samples [first, end) of a track, in decode order. */
+function sampleBytes(file: Uint8Array, track: SampleTrack, first = 0, end = track.sampleCount): Buffer[] {
+	const samples: Buffer[] = [];
+	for (let sample = first; sample < end; sample++) {
+		samples.push(Buffer.from(file.subarray(track.offsets[sample], track.offsets[sample] + track.sizes[sample])));
+	}
+	return samples;
+}
+
+const sha = (buffers: Buffer[]) => buffers.reduce((hash, buffer) => hash.update(buffer), createHash('sha256')).digest('hex');
+
+describe('splitting real videos into standalone parts', () => {
+	test.each(Object.entries(SPLIT_FIXTURES).filter(([name]) => !['keyframeGap', 'fragmented'].includes(name)))(
+		'%s: parts of at most 60 s, fast start, each opening on a keyframe, holding every sample exactly once',
+		async (_name, path) => {
+			const { source, prepared, parts } = await split(path);
+			const sourceMovie = readSampleMovie(moovOf(source), source.length);
+			expect(parts.length).toBe(prepared.plan.parts.length);
+			expect(parts.length).toBeGreaterThanOrEqual(2);
+
+			const partsByKind: Record<string, Buffer[]> = { video: [], audio: [] };
+			parts.forEach((part, index) => {
+				expect(part.length).toBe(prepared.layouts[index].bytes);
+				const inspection = inspectMp4(part);
+				expect(inspection).toEqual(expect.objectContaining({ complete: true, fastStart: true, issues: [] }));
+				expect(inspection.durationSeconds).toBeLessThanOrEqual(60);
+				expect(inspection.durationSeconds).toBeCloseTo(prepared.plan.parts[index].durationSeconds, 3);
+				const movie = readSampleMovie(moovOf(part), part.length);
+				for (const track of movie.tracks) {
+					if (track.kind === 'video') expect(track.sync?.[0] ?? 1).toBe(1);
+					partsByKind[track.kind].push(...sampleBytes(part, track));
+				}
+			});
+			for (const track of sourceMovie.tracks) {
+				const expected = sampleBytes(source, track);
+				if (track.kind === 'video' || path !== SPLIT_FIXTURES.audioLonger) {
+					expect(partsByKind[track.kind].length).toBe(expected.length);
+					expect(sha(partsByKind[track.kind])).toBe(sha(expected));
+				}
+			}
+			const total = prepared.plan.parts.reduce((sum, part) => sum + part.durationSeconds, 0);
+			expect(total).toBeCloseTo(Math.min(prepared.plan.sourceSeconds, total + prepared.plan.droppedTailSeconds), 3);
+		},
+	);
+
+	test('3 minutes with a keyframe every 4 s become three parts of exactly 60 s', async () => {
+		const { prepared } = await split(SPLIT_FIXTURES.h264_180s);
+		expect(prepared.plan.parts.map((part) => [part.startSeconds, part.durationSeconds])).toEqual([
+			[0, 60],
+			[60, 60],
+			[120, 60],
+		]);
+		expect(prepared.moovFirst).toBe(true);
+	});
+
+	test('parts never exceed the maximum: 30 s parts of the 90 s HEVC video', async () => {
+		const { prepared, parts } = await split(SPLIT_FIXTURES.hevc90s, 30);
+		expect(prepared.plan.parts.map((part) => part.durationSeconds)).toEqual([30, 30, 30]);
+		expect(inspectMp4(parts[0]).videoCodec).toBe('HEVC');
+	});
+
+	test('moov at the end: the index is found after the media, parts are still fast start', async () => {
+		const { prepared, parts } = await split(SPLIT_FIXTURES.moovAtEnd);
+		expect(prepared.moovFirst).toBe(false);
+		expect(parts.every((part) => inspectMp4(part).fastStart)).toBe(true);
+	});
+
+	test('audio past the video: the last part takes it when it fits', async () => {
+		const { prepared } = await split(SPLIT_FIXTURES.audioLonger);
+		expect(prepared.plan.parts.map((part) => part.durationSeconds)).toEqual([60, 22]);
+		expect(prepared.plan.droppedTailSeconds).toBe(0);
+	});
+
+	test('audio past the video beyond the last part: the part ends at the maximum and the rest is reported', async () => {
+		// Keyframes every 2 s, video until 70 s, audio until 82 s: the last part starts at 68 s.
+		const { prepared } = await split(SPLIT_FIXTURES.audioLonger, 10);
+		const last = prepared.plan.parts[prepared.plan.parts.length - 1];
+		expect([last.startSeconds, last.durationSeconds]).toEqual([68, 10]);
+		expect(prepared.plan.droppedTailSeconds).toBeCloseTo(4, 1);
+	});
+
+	test('trimming keeps the first 45 s exactly (the end need not be a keyframe), one part', async () => {
+		const { source, prepared, parts } = await split(SPLIT_FIXTURES.h264_180s, 45, 'trim');
+		expect(parts).toHaveLength(1);
+		expect(prepared.plan.parts[0].durationSeconds).toBe(45);
+		expect(inspectMp4(parts[0]).durationSeconds).toBe(45);
+		const video = readSampleMovie(moovOf(parts[0]), parts[0].length).tracks.find((track) => track.kind === 'video')!;
+		const sourceVideo = readSampleMovie(moovOf(source), source.length).tracks.find((track) => track.kind === 'video')!;
+		// Every frame shown in the first 45 s (5 fps), plus at most the frames B-frames depend on.
+		expect(video.sampleCount).toBeGreaterThanOrEqual(225);
+		expect(video.sampleCount).toBeLessThan(230);
+		expect(sha(sampleBytes(parts[0], video))).toBe(sha(sampleBytes(source, sourceVideo, 0, video.sampleCount)));
+	});
+
+	test('the chunk size of the source does not change the parts', async () => {
+		const small = await split(SPLIT_FIXTURES.bFrames70s, 60, 'split', 1000);
+		const whole = await split(SPLIT_FIXTURES.bFrames70s, 60, 'split', 10_000_000);
+		expect(small.parts.map((part) => sha([Buffer.from(part)]))).toEqual(whole.parts.map((part) => sha([Buffer.from(part)])));
+	});
+
+	test('a keyframe gap longer than the maximum is an error that names the gap and the fix', async () => {
+		const error = await split(SPLIT_FIXTURES.keyframeGap).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(MediaError);
+		expect((error as MediaError).message).toBe(
+			'The video has no keyframe between 0.0 s and 75.0 s (a gap of 75.0 s), so it cannot be cut into parts of at most 60 s without re-encoding',
+		);
+		expect((error as MediaError).hint).toMatch(/keyframe at least every 2 seconds/);
+	});
+
+	test('fragmented MP4 is refused with a clear error', async () => {
+		const error = await split(SPLIT_FIXTURES.fragmented).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(MediaError);
+		expect((error as MediaError).message).toMatch(/^The video is a fragmented MP4 .* cannot split$/);
+	});
+
+	test('a file that ends early stops with an error instead of a part with holes', async () => {
+		const source = readFileSync(SPLIT_FIXTURES.h264_61s);
+		const { layouts } = await prepareSplit(bufferSource(source), source.length, { maxPartSeconds: 60, mode: 'split' });
+		const collected: Uint8Array[] = [];
+		const error = await (async () => {
+			for await (const part of assembleParts(bufferSource(source.subarray(0, source.length - 5000)), layouts, source.length)) collected.push(part);
+		})().catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(MediaError);
+		expect((error as MediaError).message).toMatch(/^The video file ended after [\d,]+ bytes; [\d,]+ were expected$/);
+	});
+});
