@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
+import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
 import { SPLIT_FIXTURES } from '../fixtures';
 
 const work = mkdtempSync(join(tmpdir(), 'zapi-split-media-'));
@@ -46,7 +46,8 @@ async function writeParts(name: string, source: string, maxPartSeconds: number, 
 	const bytes = readFileSync(source);
 	const prepared = await prepareSplit(bufferSource(bytes), bytes.length, { maxPartSeconds, mode });
 	const paths: string[] = [];
-	for await (const part of prepared.parts()) {
+	for await (const pieces of prepared.parts()) {
+		const part = joinPieces(pieces);
 		const path = join(work, `${name}-${mode}-${maxPartSeconds}-part${paths.length + 1}.mp4`);
 		writeFileSync(path, part);
 		paths.push(path);

@@ -167,5 +167,6 @@ export function mediaRequestBody(field: string, media: PreparedMedia, others: ID
 	const body = mediaJsonBody(field, media, others);
 	media.payload = undefined;
 	media.content = undefined;
+	media.pieces = undefined;
 	return body;
 }

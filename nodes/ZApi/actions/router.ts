@@ -10,8 +10,9 @@ const operationsByResource: Record<string, Record<string, ZApiOperation>> = {
 };
 
 /**
- * Runs the chosen operation once per input item, in order. Every input item yields exactly one
- * output item paired to it: the operation's result, or with Continue On Fail an error item.
+ * Runs the chosen operation once per input item, in order. Every input item yields output items
+ * paired to it: the operation's result (one item; one per posted part for a video sent in parts),
+ * or with Continue On Fail one error item.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -27,8 +28,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 					itemIndex,
 				});
 			}
-			const json = await operation.execute.call(this, itemIndex);
-			output.push({ json, pairedItem: { item: itemIndex } });
+			const result = await operation.execute.call(this, itemIndex);
+			for (const json of Array.isArray(result) ? result : [result]) output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			if (this.continueOnFail()) {
 				output.push({ json: { error: toNodeError(this.getNode(), error, itemIndex).message }, pairedItem: { item: itemIndex } });

@@ -141,9 +141,20 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 	}
 }
 
+/**
+ * A finished part: its bytes are the header followed by pieces of the source's own chunks (views,
+ * not copies), in order. The request body encodes them straight to Base64, so the part never needs
+ * a contiguous copy of its own.
+ */
+export interface PartBytes {
+	length: number;
+	pieces: Uint8Array[];
+}
+
 interface PartInProgress {
 	layout: PartLayout;
-	buffer?: Uint8Array;
+	/** Pieces with where they go, in arrival order. */
+	found: Array<{ target: number; piece: Uint8Array }>;
 	/** Index of the first copy not yet complete. */
 	next: number;
 	done: boolean;
@@ -151,46 +162,36 @@ interface PartInProgress {
 
 /**
  * Fills the parts in one pass over the source and yields each as soon as it and every part
- * before it are complete. A part's buffer is allocated when the source reaches its first sample
- * and handed over when yielded, so the caller can post it and let it go before the next is read.
- * Stops reading (closing the source) after the last part, or when the caller stops asking.
+ * before it are complete. A part holds on to the source chunks its samples are in until it is
+ * handed over, so the caller can post it and let it go before the next is read. Stops reading
+ * (closing the source) after the last part, or when the caller stops asking.
  */
-export async function* assembleParts(open: OpenSource, layouts: PartLayout[], fileBytes: number): AsyncGenerator<Uint8Array> {
-	const parts: PartInProgress[] = layouts.map((layout) => ({ layout, next: 0, done: layout.copies.length === 0 }));
+export async function* assembleParts(open: OpenSource, layouts: PartLayout[], fileBytes: number): AsyncGenerator<PartBytes> {
+	const parts: PartInProgress[] = layouts.map((layout) => ({ layout, found: [], next: 0, done: layout.copies.length === 0 }));
 	let emitted = 0;
 	let position = 0;
-	const source = open();
-	for await (const chunk of source) {
+	for await (const chunk of open()) {
 		const chunkStart = position;
 		const chunkEnd = position + chunk.length;
 		position = chunkEnd;
-		for (const part of parts.slice(emitted)) {
+		for (let index = emitted; index < parts.length; index++) {
+			const part = parts[index];
 			if (part.done) continue;
 			const copies = part.layout.copies;
-			if (copies[part.next].source >= chunkEnd) continue;
-			part.buffer ??= startPart(part.layout);
 			while (part.next < copies.length && copies[part.next].source < chunkEnd) {
 				const copy = copies[part.next];
 				const from = Math.max(copy.source, chunkStart);
 				const to = Math.min(copy.source + copy.length, chunkEnd);
-				if (to > from) part.buffer.set(chunk.subarray(from - chunkStart, to - chunkStart), copy.target + (from - copy.source));
+				if (to > from) part.found.push({ target: copy.target + (from - copy.source), piece: chunk.subarray(from - chunkStart, to - chunkStart) });
 				if (copy.source + copy.length > chunkEnd) break;
 				part.next++;
 			}
 			part.done = part.next === copies.length;
 		}
-		while (emitted < parts.length && parts[emitted].done) {
-			const part = parts[emitted++];
-			const bytes = part.buffer ?? startPart(part.layout);
-			part.buffer = undefined;
-			yield bytes;
-		}
+		while (emitted < parts.length && parts[emitted].done) yield finish(parts[emitted++]);
 		if (emitted === parts.length) return;
 	}
-	while (emitted < parts.length && parts[emitted].done) {
-		const part = parts[emitted++];
-		yield part.buffer ?? startPart(part.layout);
-	}
+	while (emitted < parts.length && parts[emitted].done) yield finish(parts[emitted++]);
 	if (emitted < parts.length) {
 		throw new MediaError(
 			`The video file ended after ${position.toLocaleString('en-US')} bytes; ${fileBytes.toLocaleString('en-US')} were expected`,
@@ -199,10 +200,31 @@ export async function* assembleParts(open: OpenSource, layouts: PartLayout[], fi
 	}
 }
 
-function startPart(layout: PartLayout): Uint8Array {
-	const buffer = new Uint8Array(layout.bytes);
-	buffer.set(layout.header, 0);
-	return buffer;
+function finish(part: PartInProgress): PartBytes {
+	const { layout } = part;
+	// Sources in file order (the usual layout) arrive in target order already; sort is then a no-op pass.
+	const found = part.found.sort((a, b) => a.target - b.target);
+	part.found = [];
+	const pieces = [layout.header];
+	let length = layout.header.length;
+	for (const { target, piece } of found) {
+		if (target !== length) throw new MediaError('The video\'s samples overlap in the file, so it cannot be split', 'Re-save the video with a video editor or converter.');
+		pieces.push(piece);
+		length += piece.length;
+	}
+	if (length !== layout.bytes) throw new MediaError('The video could not be split (a part came out incomplete)', 'Re-save the video with a video editor or converter.');
+	return { length, pieces };
+}
+
+/** A part as one contiguous copy (for tests and tools; the node sends the pieces). */
+export function joinPieces(part: PartBytes): Uint8Array {
+	const joined = new Uint8Array(part.length);
+	let offset = 0;
+	for (const piece of part.pieces) {
+		joined.set(piece, offset);
+		offset += piece.length;
+	}
+	return joined;
 }
 
 export interface PreparedSplit {
@@ -211,12 +233,16 @@ export interface PreparedSplit {
 	layouts: PartLayout[];
 	moovFirst: boolean;
 	/** The parts' bytes, in order, filled in one more pass over the source. */
-	parts(): AsyncGenerator<Uint8Array>;
+	parts(): AsyncGenerator<PartBytes>;
 }
 
 /** Reads the index, plans the parts and lays them out; the media is read only when parts() is iterated. */
 export async function prepareSplit(open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
-	const index = await readMovieIndex(open, fileBytes);
+	return prepareSplitFromIndex(await readMovieIndex(open, fileBytes), open, fileBytes, options);
+}
+
+/** prepareSplit for an index already read (to inspect the movie before deciding to split it). */
+export function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileBytes: number, options: SplitOptions): PreparedSplit {
 	try {
 		const movie = readSampleMovie(index.moov, fileBytes);
 		const plan = planParts(movie, options);
@@ -240,4 +266,17 @@ export function bufferSource(bytes: Uint8Array, chunkBytes = 1024 * 1024): OpenS
 	return async function* () {
 		for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
 	};
+}
+
+/** ftyp, moov and an empty mdat in the source's order: what the box reader (mp4Inspector.ts) needs. */
+export function skeletonOf(index: MovieIndex): Uint8Array {
+	const mdat = Uint8Array.of(0, 0, 0, 8, 0x6d, 0x64, 0x61, 0x74);
+	const parts = [index.fileType ?? new Uint8Array(0), ...(index.moovFirst ? [index.moov, mdat] : [mdat, index.moov])];
+	const skeleton = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+	let offset = 0;
+	for (const part of parts) {
+		skeleton.set(part, offset);
+		offset += part.length;
+	}
+	return skeleton;
 }

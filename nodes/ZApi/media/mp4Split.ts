@@ -244,7 +244,7 @@ class Timeline {
 /** Builds a part's header (ftyp, moov, mdat header) and the source ranges its mdat is made of. */
 export function layoutPart(movie: SampleMovie, fileType: Uint8Array | undefined, part: PartPlan): PartLayout {
 	const slices = part.slices;
-	const chunks = interleavedChunks(slices);
+	const chunks = sourceOrderChunks(slices) ?? interleavedChunks(slices);
 	let mediaBytes = 0;
 	for (const chunk of chunks) mediaBytes += chunk.bytes;
 	const ftyp = fileType ?? defaultFileType();
@@ -291,6 +291,49 @@ interface Chunk {
 	mediaOffset: number;
 }
 
+/**
+ * The samples in the order the source stores them (its own interleaving), so a part's media is a
+ * few long runs of the source: few copies, and pieces of the source's chunks can be sent as they
+ * are. Undefined when a track's samples do not follow each other through the file.
+ */
+function sourceOrderChunks(slices: TrackSlice[]): Chunk[] | undefined {
+	for (const { track, first, end } of slices) {
+		for (let sample = first + 1; sample < end; sample++) {
+			if (track.offsets[sample] < track.offsets[sample - 1] + track.sizes[sample - 1]) return undefined;
+		}
+	}
+	const next = slices.map((slice) => slice.first);
+	const chunks: Chunk[] = [];
+	let chunk: Chunk | undefined;
+	let offset = 0;
+	for (;;) {
+		// The slice whose next sample comes first in the file (a handful of tracks: a linear scan).
+		let pick = -1;
+		for (let index = 0; index < slices.length; index++) {
+			if (next[index] >= slices[index].end) continue;
+			if (pick < 0 || slices[index].track.offsets[next[index]] < slices[pick].track.offsets[next[pick]]) pick = index;
+		}
+		if (pick < 0) break;
+		const slice = slices[pick];
+		const { track } = slice;
+		const sample = next[pick]++;
+		const continues =
+			chunk !== undefined &&
+			chunk.slice === slice &&
+			track.offsets[chunk.end - 1] + track.sizes[chunk.end - 1] === track.offsets[sample] &&
+			track.descriptionIndex[chunk.first] === track.descriptionIndex[sample];
+		if (!continues) {
+			chunk = { slice, first: sample, end: sample, bytes: 0, seconds: 0, mediaOffset: offset };
+			chunks.push(chunk);
+		}
+		chunk!.end = sample + 1;
+		chunk!.bytes += track.sizes[sample];
+		offset += track.sizes[sample];
+	}
+	return chunks;
+}
+
+/** Samples regrouped into half-second chunks, interleaved by time: for sources whose order cannot be kept. */
 function interleavedChunks(slices: TrackSlice[]): Chunk[] {
 	const chunks: Chunk[] = [];
 	for (const slice of slices) {

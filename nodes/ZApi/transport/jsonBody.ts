@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { base64Length, writeBase64 } from '../media/base64';
+import { base64Length, writeBase64, writeBase64Pieces } from '../media/base64';
 import type { InlineMedia } from '../media/source';
 
 /**
@@ -23,6 +23,7 @@ export function mediaJsonBody(field: string, media: InlineMedia, others: IDataOb
 	let offset = head.copy(body, 0);
 	if (media.payload !== undefined) offset += body.write(media.payload, offset, 'latin1');
 	else if (media.content) offset = writeBase64(media.content, body, offset);
+	else if (media.pieces) offset = writeBase64Pieces(media.pieces, body, offset);
 	if (offset !== head.length + payloadLength) throw new Error(`The request body's payload is ${offset - head.length} bytes, expected ${payloadLength}`);
 	tail.copy(body, offset);
 	return body;

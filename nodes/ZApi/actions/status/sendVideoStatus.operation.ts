@@ -11,6 +11,7 @@ import { mediaParameterLabel, mediaRequestBody, mediaSourceProperties, readMedia
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
+import { DEFAULT_SPLIT_INPUT_MB, MAX_SPLIT_INPUT_MB, sendVideoInParts } from './videoParts';
 
 const show = { resource: ['status'], operation: ['sendVideoStatus'] };
 
@@ -32,10 +33,29 @@ const videoCheckOptions: INodeProperties[] = [
 		options: [
 			{ name: 'Refuse', value: 'refuse', description: 'Stop the item with an error naming the duration, and send nothing' },
 			{ name: 'Send With Warning', value: 'warn', description: 'Send it, and add a warning to the output' },
+			{
+				name: 'Split Into Several Statuses',
+				value: 'split',
+				description:
+					'Cut it at keyframes (no re-encoding) into consecutive parts of at most the Maximum Duration and up to 10 MB each, posted in order; one output item per part',
+			},
+			{
+				name: 'Trim to Maximum Duration',
+				value: 'trim',
+				description: 'Post only its first Maximum Duration seconds (cut without re-encoding)',
+			},
 		],
 		default: 'refuse',
 		description:
-			'What to do with a video longer than the Maximum Duration. Refusing is the default because Z-API accepts such videos and WhatsApp then cuts or drops them without telling anyone.',
+			'What to do with a video longer than the Maximum Duration. Refusing is the default because Z-API accepts such videos and WhatsApp then cuts or drops them without telling anyone. Splitting and trimming work on files the node reads (binary, Base64, links with URL Handling = Download and Send File).',
+	},
+	{
+		displayName: 'Largest Video to Split (MB)',
+		name: 'splitMaxInputMb',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_SPLIT_INPUT_MB },
+		default: DEFAULT_SPLIT_INPUT_MB,
+		description: `With Longer Videos set to Split or Trim, the largest input file accepted (each part still has to stay within 10 MB). Up to ${MAX_SPLIT_INPUT_MB} MB.`,
 	},
 	{
 		displayName: 'Maximum Duration (Seconds)',
@@ -79,14 +99,33 @@ const description: INodeProperties[] = [
 	optionsCollection(show, [...videoCheckOptions, urlHandlingOption(VIDEO_FIELDS)]),
 ];
 
-interface SendVideoOptions extends Partial<VideoCheckOptions> {
+interface SendVideoOptions extends Partial<Omit<VideoCheckOptions, 'longVideo'>> {
+	longVideo?: VideoCheckOptions['longVideo'] | 'split' | 'trim';
+	splitMaxInputMb?: number;
 	urlHandling?: UrlHandling;
 }
 
-async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as SendVideoOptions & IDataObject;
 	const { timeout, retry } = readRequestSettings(this, options, itemIndex);
 	const caption = readCaption(this, itemIndex);
+
+	if (options.longVideo === 'split' || options.longVideo === 'trim') {
+		const maxInputMb = getNumberOption(this, options.splitMaxInputMb, 'Largest Video to Split (MB)', itemIndex, {
+			min: 1,
+			max: MAX_SPLIT_INPUT_MB,
+			fallback: DEFAULT_SPLIT_INPUT_MB,
+		});
+		return await sendVideoInParts.call(this, itemIndex, VIDEO_FIELDS, {
+			mode: options.longVideo,
+			checks: readVideoChecks(this, itemIndex, options),
+			maxInputBytes: Math.floor(maxInputMb * 1024 * 1024),
+			urlHandling: options.urlHandling ?? 'checkThenPass',
+			caption,
+			timeout,
+			retry,
+		});
+	}
 
 	const media = await readMediaInput(this, itemIndex, VIDEO_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 	const facts = checkVideoOrFail.call(this, itemIndex, media, options);
@@ -105,16 +144,20 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	return { ...response, video: facts as unknown as IDataObject };
 }
 
-function checkVideoOrFail(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, options: SendVideoOptions): VideoFacts {
-	const checks: VideoCheckOptions = {
-		maxDurationSeconds: getNumberOption(this, options.maxDurationSeconds, 'Maximum Duration (Seconds)', itemIndex, {
+function readVideoChecks(context: IExecuteFunctions, itemIndex: number, options: SendVideoOptions): VideoCheckOptions {
+	return {
+		maxDurationSeconds: getNumberOption(context, options.maxDurationSeconds, 'Maximum Duration (Seconds)', itemIndex, {
 			min: 0,
 			fallback: DEFAULT_VIDEO_CHECKS.maxDurationSeconds,
 		}),
-		longVideo: options.longVideo ?? DEFAULT_VIDEO_CHECKS.longVideo,
+		longVideo: options.longVideo === 'warn' ? 'warn' : DEFAULT_VIDEO_CHECKS.longVideo,
 		requireH264: options.requireH264 ?? DEFAULT_VIDEO_CHECKS.requireH264,
 		uninspectable: options.uninspectable ?? DEFAULT_VIDEO_CHECKS.uninspectable,
 	};
+}
+
+function checkVideoOrFail(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, options: SendVideoOptions): VideoFacts {
+	const checks = readVideoChecks(this, itemIndex, options);
 	const source = this.getNodeParameter(VIDEO_FIELDS.source, itemIndex) as string;
 	try {
 		return checkVideo(media, inspectInlineMedia(media), checks);

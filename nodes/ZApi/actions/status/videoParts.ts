@@ -1,0 +1,255 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { MediaKind } from '../../media/kinds';
+import { VIDEO } from '../../media/kinds';
+import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES } from '../../media/limits';
+import { MediaError } from '../../media/MediaError';
+import { inspectMp4 } from '../../media/mp4Inspector';
+import type { MovieIndex, PreparedSplit } from '../../media/mp4PartAssembler';
+import { prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
+import type { InlineMedia, PreparedMedia } from '../../media/source';
+import { downloadMedia, parseMediaUrl } from '../../media/source';
+import type { StreamedMedia } from '../../media/splitSource';
+import { readBinaryForSplit, sourceOf, toInlineMedia } from '../../media/splitSource';
+import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
+import { checkVideo, inspectInlineMedia } from '../../media/videoChecks';
+import type { RetryPolicy } from '../../transport/zApiRequest';
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import { toNodeError } from '../errors';
+import type { MediaFields, UrlHandling } from '../mediaInput';
+import { mediaParameterLabel, mediaRequestBody, readMediaInput } from '../mediaInput';
+import { getTextParameter } from '../parameters';
+
+/** Default of Options > Largest Video to Split (MB). */
+export const DEFAULT_SPLIT_INPUT_MB = 50;
+/** Files above this are refused even when the user raises the option: the node holds them in memory in some binary modes. */
+export const MAX_SPLIT_INPUT_MB = 200;
+
+export interface SplitSettings {
+	mode: 'split' | 'trim';
+	checks: VideoCheckOptions;
+	maxInputBytes: number;
+	urlHandling: UrlHandling;
+	caption: string;
+	timeout: number;
+	retry: RetryPolicy;
+}
+
+interface PostedPart {
+	number: number;
+	zaapId?: unknown;
+	messageId?: unknown;
+}
+
+/**
+ * Send Video Status with Longer Videos = Split Into Several Statuses or Trim to Maximum Duration:
+ * a video within the limits is sent as it is; a longer (or, when splitting, larger) one is cut at
+ * keyframes into parts that are posted one after the other, each an ordinary send-video-status
+ * call. Everything that can stop the item (sizes, keyframe gaps) is checked before the first post.
+ * Returns one output item per posted part.
+ */
+export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: number, fields: MediaFields, settings: SplitSettings): Promise<IDataObject[]> {
+	const source = this.getNodeParameter(fields.source, itemIndex) as string;
+	const label = mediaParameterLabel(fields, source);
+	const inputKind: MediaKind = { ...VIDEO, maxBytes: settings.maxInputBytes, limitSetBy: 'Options > Largest Video to Split (MB) allows' };
+
+	let media: PreparedMedia | StreamedMedia;
+	let index: MovieIndex | undefined;
+	let indexError: MediaError | undefined;
+	try {
+		media = await readSplittableMedia(this, itemIndex, fields, source, inputKind, settings);
+		if (media.kind !== 'link') {
+			// A file that cannot be indexed may still be sent whole; the error matters only if it must be cut.
+			index = await readMovieIndex(sourceOf(media), media.bytes).catch((error: unknown) => {
+				if (error instanceof MediaError) indexError = error;
+				else throw toNodeError(this.getNode(), error, itemIndex, label);
+				return undefined;
+			});
+		}
+	} catch (error) {
+		throw toNodeError(this.getNode(), error, itemIndex, label);
+	}
+	if (media.kind === 'link') return [await postWhole.call(this, itemIndex, media, checkOrFail.call(this, itemIndex, label, media, undefined, settings), settings)];
+
+	const inspection = index ? inspectMp4(skeletonOf(index)) : media.kind === 'inline' ? inspectInlineMedia(media) : undefined;
+	// The duration check is this function's own: the others (codec, no video track, unreadable files) apply as usual.
+	const facts = checkOrFail.call(this, itemIndex, label, media, inspection, settings);
+	const maxSeconds = settings.checks.maxDurationSeconds;
+	const tooLong = maxSeconds > 0 && inspection?.durationSeconds !== undefined && inspection.durationSeconds > maxSeconds;
+	const tooLarge = exceedsLimit(media.bytes, STATUS_VIDEO_MAX_BYTES);
+	const mustCut = tooLong || (tooLarge && settings.mode === 'split');
+
+	try {
+		if (!mustCut) {
+			if (tooLarge) throw new MediaError(`The video is ${formatBytes(media.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}`, 'Trimming only shortens videos longer than the Maximum Duration. Set Longer Videos to Split Into Several Statuses, or send a smaller file.');
+			if (inspection?.durationSeconds === undefined && maxSeconds > 0) {
+				facts.warnings.push(`The video's duration could not be read${inspection?.issues.length ? ` (${inspection.issues[0]})` : ''}, so it was sent whole, without splitting or trimming`);
+			}
+			const whole = await toInlineMedia(media);
+			const durationSeconds = inspection?.durationSeconds;
+			const item = await postWhole.call(this, itemIndex, whole, facts, settings);
+			return [{ ...item, part: partFields(1, 1, 0, durationSeconds, whole.bytes), video: facts as unknown as IDataObject }];
+		}
+		if (!index) {
+			throw indexError ?? new MediaError('The video cannot be split', 'Send an MP4 (H.264) file.');
+		}
+		if (maxSeconds <= 0) {
+			throw new MediaError('The video is larger than 10 MB and Maximum Duration is 0, so there is no part length to split it into', 'Set Options > Maximum Duration (Seconds) to 60 (or less).');
+		}
+		const split = prepareSplitFromIndex(index, sourceOf(media), media.bytes, { maxPartSeconds: maxSeconds, mode: settings.mode });
+		refuseOversizeParts(split);
+		const count = split.plan.parts.length;
+		facts.warnings.push(
+			settings.mode === 'trim'
+				? `The video (${seconds(split.plan.sourceSeconds)}) was trimmed to its first ${seconds(split.plan.parts[0].durationSeconds)}`
+				: `The video (${seconds(split.plan.sourceSeconds)}) was split into ${count} parts at keyframes`,
+		);
+		if (split.plan.droppedTailSeconds > 0) {
+			facts.warnings.push(`The last ${seconds(split.plan.droppedTailSeconds)} of audio run past the end of the video and were left out`);
+		}
+		return await postParts.call(this, itemIndex, split, media.mimeType, facts, settings);
+	} catch (error) {
+		throw toNodeError(this.getNode(), error, itemIndex, error instanceof MediaError ? label : undefined);
+	}
+}
+
+async function readSplittableMedia(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	fields: MediaFields,
+	source: string,
+	kind: MediaKind,
+	settings: SplitSettings,
+): Promise<PreparedMedia | StreamedMedia> {
+	if (source === 'url') {
+		// A link Z-API downloads cannot be cut; it is passed on as usual.
+		if (settings.urlHandling !== 'download') return await readMediaInput(context, itemIndex, fields, settings.urlHandling, settings.timeout);
+		const url = parseMediaUrl(getTextParameter(context, fields.url, `${fields.label} URL`, itemIndex), kind.noun);
+		return await downloadMedia(context, url, kind, settings.timeout);
+	}
+	if (source === 'binary') {
+		const propertyName = getTextParameter(context, 'binaryPropertyName', 'Input Binary Field', itemIndex).trim();
+		if (propertyName === '') {
+			throw new MediaError('No binary field name is set', 'Enter the name of the input binary field that holds the video, usually "data".');
+		}
+		return await readBinaryForSplit(context, itemIndex, propertyName, kind);
+	}
+	// Base64 text (and unknown sources, which readMediaInput names in its error).
+	return await readMediaInput(context, itemIndex, { ...fields, kind }, settings.urlHandling, settings.timeout);
+}
+
+function checkOrFail(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	label: string | undefined,
+	media: PreparedMedia | StreamedMedia,
+	inspection: ReturnType<typeof inspectMp4> | undefined,
+	settings: SplitSettings,
+): VideoFacts {
+	const described: PreparedMedia = media.kind === 'streamed' ? { kind: 'inline', mimeType: media.mimeType, bytes: media.bytes } : media;
+	try {
+		const facts = checkVideo(described, inspection, { ...settings.checks, maxDurationSeconds: 0 });
+		if (media.kind === 'link') facts.warnings.push('Links that Z-API downloads are sent whole: set URL Handling to Download and Send File to split or trim them');
+		return facts;
+	} catch (error) {
+		throw toNodeError(this.getNode(), error, itemIndex, label);
+	}
+}
+
+function refuseOversizeParts(split: PreparedSplit): void {
+	split.layouts.forEach((layout, index) => {
+		if (!exceedsLimit(layout.bytes, STATUS_VIDEO_MAX_BYTES)) return;
+		const part = split.plan.parts[index];
+		throw new MediaError(
+			`Part ${part.number} of ${split.plan.parts.length} (${seconds(part.startSeconds)} to ${seconds(part.startSeconds + part.durationSeconds)}) would be ${formatBytes(layout.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}. Nothing was posted`,
+			'Lower Options > Maximum Duration (Seconds) so each part holds less, or re-encode the video at a lower bitrate (720p H.264 at about 1.5 Mbit/s keeps 60 s under 10 MB).',
+		);
+	});
+}
+
+async function postWhole(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, facts: VideoFacts, settings: SplitSettings): Promise<IDataObject> {
+	const response = await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'send-video-status',
+		body: mediaRequestBody('video', media, settings.caption ? { caption: settings.caption } : {}),
+		timeout: settings.timeout,
+		validate: requireMessageId,
+		retry: settings.retry,
+	});
+	return { ...response, video: facts as unknown as IDataObject };
+}
+
+/** Posts the parts in order; the first failure stops the item, naming the parts already posted. */
+async function postParts(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	split: PreparedSplit,
+	mimeType: string,
+	facts: VideoFacts,
+	settings: SplitSettings,
+): Promise<IDataObject[]> {
+	const count = split.plan.parts.length;
+	const items: IDataObject[] = [];
+	const posted: PostedPart[] = [];
+	const parts = split.parts();
+	let number = 0;
+	try {
+		for (const part of split.plan.parts) {
+			number = part.number;
+			const next = await parts.next();
+			if (next.done) break;
+			const media: InlineMedia = { kind: 'inline', mimeType, bytes: next.value.length, pieces: next.value.pieces };
+			const response = await zApiRequest.call(this, itemIndex, {
+				method: 'POST',
+				endpoint: 'send-video-status',
+				body: mediaRequestBody('video', media, settings.caption ? { caption: settings.caption } : {}),
+				timeout: settings.timeout,
+				validate: requireMessageId,
+				retry: settings.retry,
+			});
+			posted.push({ number: part.number, zaapId: response.zaapId, messageId: response.messageId });
+			items.push({ ...response, part: partFields(part.number, count, part.startSeconds, part.durationSeconds, media.bytes), video: facts as unknown as IDataObject });
+		}
+	} catch (error) {
+		throw partFailure(this, error, itemIndex, number, count, posted);
+	} finally {
+		// Stops reading the source when a part failed.
+		await parts.return(undefined);
+	}
+	return items;
+}
+
+function partFields(number: number, count: number, startSeconds: number, durationSeconds: number | undefined, bytes: number): IDataObject {
+	const round = (value: number) => Math.round(value * 1000) / 1000;
+	const fields: IDataObject = { number, count, startSeconds: round(startSeconds) };
+	if (durationSeconds !== undefined) fields.durationSeconds = round(durationSeconds);
+	fields.bytes = bytes;
+	return fields;
+}
+
+/** The failure of part `number`, told with the parts that did get posted (their IDs) and what was not sent. */
+function partFailure(
+	context: IExecuteFunctions,
+	error: unknown,
+	itemIndex: number,
+	number: number,
+	count: number,
+	posted: PostedPart[],
+): NodeOperationError | NodeApiError {
+	const failure = toNodeError(context.getNode(), error, itemIndex);
+	const reason = failure.message.replace(/ \[item \d+\]$/, '');
+	const already = posted.length
+		? `Already posted: ${posted.map((part) => `part ${part.number} (messageId ${String(part.messageId)}, zaapId ${String(part.zaapId)})`).join(', ')}`
+		: 'No part was posted';
+	const rest = number === count ? '' : number + 1 === count ? `; part ${count} was not sent` : `; parts ${number + 1} to ${count} were not sent`;
+	failure.message = `Part ${number} of ${count} failed: ${reason}. ${already}${rest} [item ${itemIndex}]`;
+	failure.context.postedParts = posted as unknown as IDataObject[];
+	if (failure instanceof NodeApiError || failure instanceof NodeOperationError) {
+		const advice = posted.length ? ' To post the rest, send the video again and delete the parts already posted, or cut the remaining part yourself.' : '';
+		failure.description = `${failure.description ?? ''}${advice}`.trim();
+	}
+	return failure;
+}
+
+const seconds = (value: number) => `${value.toFixed(1)} s`;
