@@ -153,6 +153,19 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		);
 	});
 
+	test('QuickTime parts stay QuickTime; a timecode track is left out, saying so', async () => {
+		const file = readFileSync(SPLIT_FIXTURES.quicktimeTimecode);
+		const expected = await expectedParts(file);
+		const run = await send(split(), { items: [{ binary: { data: { file: SPLIT_FIXTURES.quicktimeTimecode, mimeType: 'video/quicktime', fileName: 'clip.mov' } } }] });
+		expect(run.status).toBe('success');
+		expect(sandbox.accepted().map((request) => request.video)).toEqual(
+			expected.hashes.map((sha) => expect.objectContaining({ mimeType: 'video/quicktime', sha256: sha })),
+		);
+		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toContain(
+			'Tracks other than video and audio (tmcd) were left out of the parts',
+		);
+	});
+
 	test('a video within the limits is sent as it is, as part 1 of 1', async () => {
 		const file = readFileSync(SPLIT_FIXTURES.h264_61s);
 		const run = await send(split({ maxDurationSeconds: 61 }), { items: [binaryItem(file)] });

@@ -60,6 +60,8 @@ export interface SplitPlan {
 	sourceSeconds: number;
 	/** Seconds of audio past the video's end left out because no part could hold them. */
 	droppedTailSeconds: number;
+	/** Handler types of the source's tracks that are neither video nor audio, left out of the parts. */
+	skippedTracks: string[];
 }
 
 // Chunks of about half a second interleave audio and video the way muxers usually do.
@@ -158,7 +160,7 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 			slices,
 		};
 	});
-	return { parts, sourceSeconds: end / ticksPerSecond, droppedTailSeconds: droppedTail / ticksPerSecond };
+	return { parts, sourceSeconds: end / ticksPerSecond, droppedTailSeconds: droppedTail / ticksPerSecond, skippedTracks: movie.skippedTracks };
 }
 
 /**

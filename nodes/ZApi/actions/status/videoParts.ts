@@ -105,6 +105,9 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 				? `The video (${seconds(split.plan.sourceSeconds)}) was trimmed to its first ${seconds(split.plan.parts[0].durationSeconds)}`
 				: `The video (${seconds(split.plan.sourceSeconds)}) was split into ${count} parts at keyframes`,
 		);
+		if (split.plan.skippedTracks.length > 0) {
+			facts.warnings.push(`Tracks other than video and audio (${[...new Set(split.plan.skippedTracks)].join(', ')}) were left out of the ${settings.mode === 'trim' ? 'trimmed video' : 'parts'}`);
+		}
 		if (split.plan.droppedTailSeconds > 0) {
 			facts.warnings.push(`The last ${seconds(split.plan.droppedTailSeconds)} of audio run past the end of the video and were left out`);
 		}
