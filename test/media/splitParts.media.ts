@@ -60,6 +60,8 @@ const CASES: Array<[string, string, number]> = [
 	['H.264 + AAC, 61 s', SPLIT_FIXTURES.h264_61s, 60],
 	['HEVC + AAC', SPLIT_FIXTURES.hevc90s, 60],
 	['HEVC + AAC, 30 s parts', SPLIT_FIXTURES.hevc90s, 30],
+	['HEVC with open GOPs', SPLIT_FIXTURES.hevcOpenGop90s, 60],
+	['HEVC with open GOPs, 20 s parts', SPLIT_FIXTURES.hevcOpenGop90s, 20],
 	['B-frames (ctts)', SPLIT_FIXTURES.bFrames70s, 60],
 	['B-frames, 20 s parts', SPLIT_FIXTURES.bFrames70s, 20],
 	['edit list starting inside a GOP', SPLIT_FIXTURES.editList, 60],

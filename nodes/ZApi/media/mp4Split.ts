@@ -142,7 +142,12 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 			let sliceEnd: number;
 			if (track === video) {
 				first = bound.videoFirst;
-				sliceEnd = last && options.mode === 'trim' ? timeline.lastShownBefore(bound.end) + 1 : bound.videoEnd;
+				// Up to the last frame shown before the part ends, wherever it is in decode order: with
+				// open GOPs (HEVC CRA keyframes) the frames shown just before a keyframe are decoded
+				// after it and need it, so the part keeps the keyframe too (hidden by its edit list),
+				// and the next part, which starts at that keyframe, skips them the same way.
+				if (!last) sliceEnd = Math.max(bound.videoEnd, timeline.lastShownBefore(bound.end) + 1);
+				else sliceEnd = options.mode === 'split' ? video.sampleCount : timeline.lastShownBefore(bound.end) + 1;
 			} else {
 				// Audio starts at the sample nearest to the part's start: within one audio frame.
 				first = index === 0 ? 0 : timeline.nearestStart(bound.start);
