@@ -208,11 +208,12 @@ function finish(part: PartInProgress): PartBytes {
 	const pieces = [layout.header];
 	let length = layout.header.length;
 	for (const { target, piece } of found) {
-		if (target !== length) throw new MediaError('The video\'s samples overlap in the file, so it cannot be split', 'Re-save the video with a video editor or converter.');
+		// Not reached for layouts prepareSplit accepted (it refuses overlapping samples); kept as a guard.
+		if (target !== length) throw new MediaError("The video's samples could not be put back together, so it cannot be split", 'Re-save the video with a video editor or converter.');
 		pieces.push(piece);
 		length += piece.length;
 	}
-	if (length !== layout.bytes) throw new MediaError('The video could not be split (a part came out incomplete)', 'Re-save the video with a video editor or converter.');
+	if (length !== layout.bytes) throw new MediaError("The video's samples could not be put back together, so it cannot be split", 'Re-save the video with a video editor or converter.');
 	return { length, pieces };
 }
 
@@ -248,8 +249,13 @@ export function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileB
 		const plan = planParts(movie, options);
 		const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
 		// Each sample lies inside the file, but hostile tables could list the same bytes over and over.
+		// Real parts hold each sample once, except the few frames around open-GOP cuts.
 		const media = layouts.reduce((sum, layout) => sum + layout.bytes - layout.header.length, 0);
-		if (media > fileBytes) {
+		const overlapping = layouts.some(({ copies }) => copies.some((copy, index) => index > 0 && copy.source < copies[index - 1].source + copies[index - 1].length));
+		if (overlapping) {
+			throw new MediaError("The video's index (moov) lists samples that overlap each other in the file, so it cannot be split", 'Re-save the video with a video editor or converter.');
+		}
+		if (media > 2 * fileBytes) {
 			throw new MediaError("The video's index (moov) lists more media than the file holds, so it cannot be split", 'Re-save the video with a video editor or converter.');
 		}
 		return { plan, layouts, moovFirst: index.moovFirst, parts: () => assembleParts(open, layouts, fileBytes) };
