@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { INodeParameters } from 'n8n-workflow';
 
 import { bufferSource, joinPieces, prepareSplit } from '../nodes/ZApi/media/mp4PartAssembler';
-import { SPLIT_FIXTURES } from './fixtures';
+import { FIXTURES, SPLIT_FIXTURES } from './fixtures';
 import { box, concat, latin1, u16, u32, zeros } from './fixtures/boxes';
 import type { BinaryMode } from './harness/binaryMode';
 import { BINARY_MODES } from './harness/binaryMode';
@@ -316,3 +316,22 @@ function heavyVideo(): Uint8Array {
 	const headerBytes = ftyp.length + moov(0).length + 8;
 	return concat(ftyp, moov(headerBytes), box('mdat', zeros(sizes[0] + sizes[1])));
 }
+
+describe('files the splitter cannot read', () => {
+	test('a WebM within the limits is sent whole, with the usual warning that it could not be inspected', async () => {
+		const run = await send(split(), { items: [{ binary: { data: { file: FIXTURES.webm, mimeType: 'video/webm', fileName: 'clip.webm' } } }], binaryMode: 'filesystem' });
+		expect(run.status).toBe('success');
+		expect(sandbox.accepted()).toHaveLength(1);
+		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toEqual(
+			expect.arrayContaining([expect.stringMatching(/^The video could not be inspected: it is not an MP4\/QuickTime file/)]),
+		);
+	});
+
+	test('a WebM above 10 MB is refused: only MP4 and QuickTime can be split', async () => {
+		const big = Buffer.concat([readFileSync(FIXTURES.webm), Buffer.alloc(11 * 1024 * 1024)]);
+		const run = await send(split(), { items: [{ binary: { data: { content: big.toString('base64'), mimeType: 'video/webm', fileName: 'clip.webm' } } }], binaryMode: 'filesystem' });
+		expect(run.status).toBe('error');
+		expect(run.error?.message).toBe('Input Binary Field: The video is not an MP4 or QuickTime file, so it cannot be split [item 0]');
+		expect(sandbox.requests).toHaveLength(0);
+	});
+});

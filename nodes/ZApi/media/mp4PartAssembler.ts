@@ -98,6 +98,9 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 			if (header.length < 8) break;
 			let size = uint32(header, 0);
 			const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
+			if (start === 0 && !/^[\x20-\x7e]{4}$/.test(type)) {
+				throw new MediaError('The video is not an MP4 or QuickTime file, so it cannot be split', 'Convert it to MP4 (H.264) first, or send a video within the limits.');
+			}
 			if (size === 1) {
 				const large = await reader.read(8);
 				if (large.length < 8) break;

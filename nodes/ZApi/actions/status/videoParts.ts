@@ -66,6 +66,8 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 				else throw toNodeError(this.getNode(), error, itemIndex, label);
 				return undefined;
 			});
+			// Not an MP4 the splitter can read, but small enough to send whole: inspect it like any other file.
+			if (!index && media.kind === 'streamed' && !exceedsLimit(media.bytes, STATUS_VIDEO_MAX_BYTES)) media = await toInlineMedia(media);
 		}
 	} catch (error) {
 		throw toNodeError(this.getNode(), error, itemIndex, label);
