@@ -181,7 +181,7 @@ class Timeline {
 	constructor(
 		private readonly track: SampleTrack,
 		movieTimescale: number,
-		private readonly ticksPerSecond: number,
+		ticksPerSecond: number,
 	) {
 		this.scale = ticksPerSecond / track.timescale;
 		this.origin = Math.round((track.emptyEditTicks * ticksPerSecond) / movieTimescale) - track.mediaStart * this.scale;
