@@ -210,6 +210,13 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		expect(sandbox.requests).toHaveLength(0);
 	});
 
+	test('trimming: a first part over 10 MB is refused the same way', async () => {
+		const run = await send(split({ longVideo: 'trim' }), { items: [binaryItem(Buffer.from(heavyVideo()))], binaryMode: 'filesystem' });
+		expect(run.status).toBe('error');
+		expect(run.error?.message).toMatch(/^Input Binary Field: Its first 60\.0 s would be 11\.0 MB \([\d,]+ bytes\); WhatsApp Status accepts at most 10\.0 MB/);
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
 	test('a fragmented MP4 that must be cut is refused with the reason, before anything is sent', async () => {
 		const padded = Buffer.concat([readFileSync(SPLIT_FIXTURES.fragmented), Buffer.from(box('free', zeros(11 * 1024 * 1024)))]);
 		const run = await send(split(), { items: [binaryItem(padded)], binaryMode: 'filesystem' });

@@ -100,7 +100,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 			throw new MediaError('The video is larger than 10 MB and Maximum Duration is 0, so there is no part length to split it into', 'Set Options > Maximum Duration (Seconds) to 60 (or less).');
 		}
 		const split = prepareSplitFromIndex(index, sourceOf(media), media.bytes, { maxPartSeconds: maxSeconds, mode: settings.mode });
-		refuseOversizeParts(split);
+		refuseOversizeParts(split, settings.mode);
 		const count = split.plan.parts.length;
 		facts.warnings.push(
 			settings.mode === 'trim'
@@ -162,12 +162,16 @@ function checkOrFail(
 	}
 }
 
-function refuseOversizeParts(split: PreparedSplit): void {
+function refuseOversizeParts(split: PreparedSplit, mode: SplitSettings['mode']): void {
 	split.layouts.forEach((layout, index) => {
 		if (!exceedsLimit(layout.bytes, STATUS_VIDEO_MAX_BYTES)) return;
 		const part = split.plan.parts[index];
+		const what =
+			mode === 'trim'
+				? `Its first ${seconds(part.durationSeconds)}`
+				: `Part ${part.number} of ${split.plan.parts.length} (${seconds(part.startSeconds)} to ${seconds(part.startSeconds + part.durationSeconds)})`;
 		throw new MediaError(
-			`Part ${part.number} of ${split.plan.parts.length} (${seconds(part.startSeconds)} to ${seconds(part.startSeconds + part.durationSeconds)}) would be ${formatBytes(layout.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}. Nothing was posted`,
+			`${what} would be ${formatBytes(layout.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}. Nothing was posted`,
 			'Lower Options > Maximum Duration (Seconds) so each part holds less, or re-encode the video at a lower bitrate (720p H.264 at about 1.5 Mbit/s keeps 60 s under 10 MB).',
 		);
 	});
