@@ -6,7 +6,7 @@ import { VIDEO } from '../../media/kinds';
 import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES } from '../../media/limits';
 import { MediaError } from '../../media/MediaError';
 import { inspectMp4 } from '../../media/mp4Inspector';
-import type { MovieIndex, PreparedSplit } from '../../media/mp4PartAssembler';
+import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4PartAssembler';
 import { prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
 import type { InlineMedia, PreparedMedia } from '../../media/source';
 import { downloadMedia, parseMediaUrl } from '../../media/source';
@@ -206,9 +206,10 @@ async function postParts(
 	try {
 		for (const part of split.plan.parts) {
 			number = part.number;
-			const next = await parts.next();
-			if (next.done) break;
-			const media: InlineMedia = { kind: 'inline', mimeType, bytes: next.value.length, pieces: next.value.pieces };
+			// Only `media` refers to the part: once its body is written (which drops the pieces), the
+			// source chunks it was made of can go while the POST runs.
+			const media = await nextPartMedia(parts, mimeType);
+			if (!media) break;
 			const response = await zApiRequest.call(this, itemIndex, {
 				method: 'POST',
 				endpoint: 'send-video-status',
@@ -227,6 +228,11 @@ async function postParts(
 		await parts.return(undefined);
 	}
 	return items;
+}
+
+async function nextPartMedia(parts: AsyncGenerator<PartBytes>, mimeType: string): Promise<InlineMedia | undefined> {
+	const next = await parts.next();
+	return next.done ? undefined : { kind: 'inline', mimeType, bytes: next.value.length, pieces: next.value.pieces };
 }
 
 function partFields(number: number, count: number, startSeconds: number, durationSeconds: number | undefined, bytes: number): IDataObject {
