@@ -258,9 +258,21 @@ export function layoutPart(movie: SampleMovie, fileType: Uint8Array | undefined,
 	// A 64-bit mdat size (and co64) only for parts of 4 GB and more.
 	const wide = mediaBytes + 1_000_000 + ftyp.length > 0xffff_ffff - 16;
 	const mdatHeaderBytes = wide ? 16 : 8;
-	const moovLength = buildMoov(movie, part, chunks, 0, wide).length;
-	const mediaStart = ftyp.length + moovLength + mdatHeaderBytes;
-	const moov = buildMoov(movie, part, chunks, mediaStart, wide);
+	// Chunk offsets are written relative to the media, then moved by where the media starts (which
+	// depends on the moov's own length).
+	const offsetPositions: number[] = [];
+	const moov = buildMoov(movie, part, chunks, wide, offsetPositions);
+	const mediaStart = ftyp.length + moov.length + mdatHeaderBytes;
+	const moovView = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
+	for (const position of offsetPositions) {
+		if (wide) {
+			const offset = moovView.getUint32(position) * 0x1_0000_0000 + moovView.getUint32(position + 4) + mediaStart;
+			moovView.setUint32(position, Math.floor(offset / 0x1_0000_0000));
+			moovView.setUint32(position + 4, offset % 0x1_0000_0000);
+		} else {
+			moovView.setUint32(position, moovView.getUint32(position) + mediaStart);
+		}
+	}
 
 	const header = new Uint8Array(mediaStart);
 	header.set(ftyp, 0);
@@ -283,7 +295,8 @@ export function layoutPart(movie: SampleMovie, fileType: Uint8Array | undefined,
 			target += length;
 		}
 	}
-	copies.sort((a, b) => a.source - b.source);
+	// Already in source order when the source's own order was kept (the usual case).
+	if (copies.some((copy, index) => index > 0 && copy.source < copies[index - 1].source)) copies.sort((a, b) => a.source - b.source);
 	return { header, copies, bytes: mediaStart + mediaBytes };
 }
 
@@ -378,7 +391,7 @@ function defaultFileType(): Uint8Array {
 	return box.bytes();
 }
 
-function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], mediaStart: number, wide: boolean): Uint8Array {
+function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], wide: boolean, offsetPositions: number[]): Uint8Array {
 	const timescale = part.slices.find((slice) => slice.track.kind === 'video')?.track.timescale ?? movie.timescale;
 	const duration = part.endTicks - part.startTicks;
 	const moov = new BoxWriter();
@@ -405,7 +418,7 @@ function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], mediaSta
 		for (const box of slice.track.boxes.mediaInfoHeaders) moov.raw(box);
 		moov.open('stbl');
 		moov.raw(slice.track.boxes.stsd);
-		writeSampleTables(moov, slice, chunks.filter((chunk) => chunk.slice === slice), mediaStart, wide);
+		writeSampleTables(moov, slice, chunks.filter((chunk) => chunk.slice === slice), wide, offsetPositions);
 		moov.close();
 		moov.close();
 		moov.close();
@@ -415,7 +428,7 @@ function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], mediaSta
 	return moov.bytes();
 }
 
-function writeSampleTables(moov: BoxWriter, slice: TrackSlice, chunks: Chunk[], mediaStart: number, wide: boolean): void {
+function writeSampleTables(moov: BoxWriter, slice: TrackSlice, chunks: Chunk[], wide: boolean, offsetPositions: number[]): void {
 	const { track, first, end } = slice;
 	const runs = (valueOf: (sample: number) => number) => {
 		const list: Array<[number, number]> = [];
@@ -465,8 +478,9 @@ function writeSampleTables(moov: BoxWriter, slice: TrackSlice, chunks: Chunk[], 
 
 	moov.fullBox(wide ? 'co64' : 'stco', 0, 0).u32(chunks.length);
 	for (const chunk of chunks) {
-		if (wide) moov.u64(mediaStart + chunk.mediaOffset);
-		else moov.u32(mediaStart + chunk.mediaOffset);
+		offsetPositions.push(moov.position);
+		if (wide) moov.u64(chunk.mediaOffset);
+		else moov.u32(chunk.mediaOffset);
 	}
 	moov.close(); // co64/stco
 }
@@ -507,6 +521,11 @@ class BoxWriter {
 	private readonly openBoxes: number[] = [];
 	/** Full boxes written by fullBox, closed by the next fullBox, open, close or bytes(). */
 	private leaf: number | undefined;
+
+	/** Where the next value is written. */
+	get position(): number {
+		return this.length;
+	}
 
 	private reserve(bytes: number): void {
 		if (this.length + bytes <= this.buffer.length) return;
