@@ -9,6 +9,7 @@ import { MediaError } from '../../nodes/ZApi/media/MediaError';
 import { bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
 import type { SplitOptions } from '../../nodes/ZApi/media/mp4Split';
 import { SPLIT_FIXTURES } from '../fixtures';
+import { box, concat, latin1, u16, u32, zeros } from '../fixtures/boxes';
 
 function seededRandom(seed: number): (limit: number) => number {
 	let state = seed >>> 0 || 1;
@@ -127,5 +128,53 @@ describe('splitter fuzzing', () => {
 		file.writeUInt32BE(0xffff_ffff, stsz + 16); // sample count
 		const outcome = await attempt(file);
 		expect(outcome.kind).toBe('media-error');
+	});
+});
+
+describe('work stays bounded on huge, valid-looking tables', () => {
+	/** A million one-byte, one-second keyframes: as many samples as the reader accepts. */
+	function millionKeyframes(): Buffer {
+		const count = 1_000_000;
+		const full = (type: string, ...payload: Uint8Array[]) => box(type, u32(0), ...payload);
+		const moov = (mdatStart: number) =>
+			box(
+				'moov',
+				full('mvhd', zeros(8), u32(1), u32(count), zeros(80)),
+				box(
+					'trak',
+					full('tkhd', zeros(8), u32(1), zeros(4), u32(count), zeros(60)),
+					box(
+						'mdia',
+						full('mdhd', zeros(8), u32(1), u32(count), zeros(4)),
+						full('hdlr', u32(0), latin1('vide'), zeros(13)),
+						box(
+							'minf',
+							full('vmhd', zeros(8)),
+							box(
+								'stbl',
+								full('stsd', u32(1), box('avc1', zeros(6), u16(1), zeros(16), u16(64), u16(48), zeros(50))),
+								full('stts', u32(1), u32(count), u32(1)),
+								full('stsc', u32(1), u32(1), u32(count), u32(1)),
+								full('stsz', u32(1), u32(count)),
+								full('stco', u32(1), u32(mdatStart)),
+							),
+						),
+					),
+				),
+			);
+		const ftyp = box('ftyp', latin1('isom'), u32(512), latin1('isom'));
+		const headerBytes = ftyp.length + moov(0).length + 8;
+		return Buffer.from(concat(ftyp, moov(headerBytes), box('mdat', zeros(count))));
+	}
+
+	test('splitting stops at the part limit, trimming takes the first minute', async () => {
+		const file = millionKeyframes();
+		const split = await attempt(file);
+		expect(split.kind).toBe('media-error');
+		const error = await prepareSplit(bufferSource(file), file.length, { maxPartSeconds: 60, mode: 'split' }).catch((caught: unknown) => caught);
+		expect((error as Error).message).toBe('The video (1000000.0 s) would become more than 100 statuses of at most 60 s');
+		const trimmed = await prepareSplit(bufferSource(file), file.length, { maxPartSeconds: 60, mode: 'trim' });
+		expect(trimmed.plan.parts).toHaveLength(1);
+		expect(trimmed.layouts[0].bytes - trimmed.layouts[0].header.length).toBe(60);
 	});
 });

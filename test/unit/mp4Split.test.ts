@@ -154,6 +154,15 @@ describe('splitting real videos into standalone parts', () => {
 		expect((error as MediaError).hint).toMatch(/keyframe at least every 2 seconds/);
 	});
 
+	test('a video that would become too many statuses is refused before any part is written', async () => {
+		const source = readFileSync(SPLIT_FIXTURES.h264_61s);
+		const error = await prepareSplit(bufferSource(source), source.length, { maxPartSeconds: 2, mode: 'split', maxParts: 5 }).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(MediaError);
+		expect((error as MediaError).message).toBe('The video (61.0 s) would become more than 5 statuses of at most 2 s');
+		const many = await prepareSplit(bufferSource(source), source.length, { maxPartSeconds: 2, mode: 'split' });
+		expect(many.plan.parts).toHaveLength(31);
+	});
+
 	test('fragmented MP4 is refused with a clear error', async () => {
 		const error = await split(SPLIT_FIXTURES.fragmented).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(MediaError);

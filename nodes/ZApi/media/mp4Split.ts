@@ -15,6 +15,8 @@ export interface SplitOptions {
 	maxPartSeconds: number;
 	/** 'trim' keeps the first part only (and may end it anywhere, not only at a keyframe). */
 	mode: 'split' | 'trim';
+	/** Most parts allowed; default MAX_PARTS. */
+	maxParts?: number;
 }
 
 /** A byte range of the source copied into a part. */
@@ -66,6 +68,8 @@ export interface SplitPlan {
 
 // Chunks of about half a second interleave audio and video the way muxers usually do.
 const CHUNK_SECONDS = 0.5;
+/** 100 statuses of a minute: far beyond what anyone posts at once, and a bound on the work. */
+export const MAX_PARTS = 100;
 
 /** Decides where the parts start and end and which samples of each track they hold. Throws MediaError. */
 export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan {
@@ -128,6 +132,12 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 			);
 		}
 		bounds.push({ start, end: cuts[chosen].at, videoFirst, videoEnd: cuts[chosen].sample });
+		if (bounds.length >= (options.maxParts ?? MAX_PARTS)) {
+			throw new MediaError(
+				`The video (${(end / ticksPerSecond).toFixed(1)} s) would become more than ${options.maxParts ?? MAX_PARTS} statuses of at most ${options.maxPartSeconds} s`,
+				'Send a shorter video, or trim it with Longer Videos = Trim to Maximum Duration.',
+			);
+		}
 		start = cuts[chosen].at;
 		videoFirst = cuts[chosen].sample;
 		next = chosen + 1;
@@ -146,8 +156,8 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 				// open GOPs (HEVC CRA keyframes) the frames shown just before a keyframe are decoded
 				// after it and need it, so the part keeps the keyframe too (hidden by its edit list),
 				// and the next part, which starts at that keyframe, skips them the same way.
-				if (!last) sliceEnd = Math.max(bound.videoEnd, timeline.lastShownBefore(bound.end) + 1);
-				else sliceEnd = options.mode === 'split' ? video.sampleCount : timeline.lastShownBefore(bound.end) + 1;
+				if (!last) sliceEnd = timeline.lastShownBefore(bound.end, bound.videoEnd, nextSync(video, bound.videoEnd)) + 1;
+				else sliceEnd = options.mode === 'split' ? video.sampleCount : timeline.lastShownBefore(bound.end, 0, video.sampleCount) + 1;
 			} else {
 				// Audio starts at the sample nearest to the part's start: within one audio frame.
 				first = index === 0 ? 0 : timeline.nearestStart(bound.start);
@@ -156,6 +166,9 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 			if (sliceEnd <= first) return;
 			slices.push({ track, first, end: sliceEnd, edits: timeline.editsFor(first, bound.start, bound.end) });
 		});
+		if (!slices.some((slice) => slice.track === video)) {
+			throw new MediaError(`Part ${index + 1} would hold no video frame (the video starts late or ends early)`, 'Re-save the video with a video editor, or send a video within the limits.');
+		}
 		return {
 			number: index + 1,
 			startTicks: bound.start,
@@ -166,6 +179,13 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 		};
 	});
 	return { parts, sourceSeconds: end / ticksPerSecond, droppedTailSeconds: droppedTail / ticksPerSecond, skippedTracks: movie.skippedTracks };
+}
+
+/** The first sync sample after `sample` (the sample count when there is none). */
+function nextSync(track: SampleTrack, sample: number): number {
+	let next = sample + 1;
+	while (next < track.sampleCount && track.sync && track.sync[next] !== 1) next++;
+	return next;
 }
 
 /**
@@ -223,10 +243,13 @@ class Timeline {
 		return low;
 	}
 
-	/** The last sample (decode order) shown before `at`; every sample it depends on precedes it. */
-	lastShownBefore(at: number): number {
-		let last = 0;
-		for (let sample = 0; sample < this.track.sampleCount; sample++) {
+	/**
+	 * The last sample of [from, to) in decode order that is shown before `at` (every sample it
+	 * depends on precedes it), or from - 1 when none is.
+	 */
+	lastShownBefore(at: number, from: number, to: number): number {
+		let last = from - 1;
+		for (let sample = from; sample < to; sample++) {
 			if (this.presentationOf(sample) < at) last = sample;
 		}
 		return last;
