@@ -307,16 +307,16 @@ export function layoutPart(movie: SampleMovie, fileType: Uint8Array | undefined,
 
 	const copies: PartCopy[] = [];
 	let target = mediaStart;
+	const addCopy = (source: number, length: number) => {
+		const previous = copies[copies.length - 1];
+		if (previous && previous.source + previous.length === source && previous.target + previous.length === target) previous.length += length;
+		else if (length > 0) copies.push({ source, length, target });
+		target += length;
+	};
 	for (const chunk of chunks) {
 		const { track } = chunk.slice;
-		for (let sample = chunk.first; sample < chunk.end; sample++) {
-			const source = track.offsets[sample];
-			const length = track.sizes[sample];
-			const previous = copies[copies.length - 1];
-			if (previous && previous.source + previous.length === source && previous.target + previous.length === target) previous.length += length;
-			else if (length > 0) copies.push({ source, length, target });
-			target += length;
-		}
+		if (chunk.contiguous) addCopy(track.offsets[chunk.first], chunk.bytes);
+		else for (let sample = chunk.first; sample < chunk.end; sample++) addCopy(track.offsets[sample], track.sizes[sample]);
 	}
 	// Already in source order when the source's own order was kept (the usual case).
 	if (copies.some((copy, index) => index > 0 && copy.source < copies[index - 1].source)) copies.sort((a, b) => a.source - b.source);
@@ -330,8 +330,10 @@ interface Chunk {
 	bytes: number;
 	/** Decode time of its first sample, in seconds from the slice's first. */
 	seconds: number;
-	/** Set by buildMoov's caller order: where the chunk lands relative to the start of the media. */
+	/** Where the chunk lands relative to the start of the part's media. */
 	mediaOffset: number;
+	/** Its samples follow each other in the source too (one copy for the whole chunk). */
+	contiguous: boolean;
 }
 
 /**
@@ -340,14 +342,8 @@ interface Chunk {
  * are. Undefined when a track's samples do not follow each other through the file.
  */
 function sourceOrderChunks(slices: TrackSlice[]): Chunk[] | undefined {
-	for (const { track, first, end } of slices) {
-		for (let sample = first + 1; sample < end; sample++) {
-			if (track.offsets[sample] < track.offsets[sample - 1] + track.sizes[sample - 1]) return undefined;
-		}
-	}
 	const next = slices.map((slice) => slice.first);
 	const chunks: Chunk[] = [];
-	let chunk: Chunk | undefined;
 	let offset = 0;
 	for (;;) {
 		// The slice whose next sample comes first in the file (a handful of tracks: a linear scan).
@@ -357,21 +353,25 @@ function sourceOrderChunks(slices: TrackSlice[]): Chunk[] | undefined {
 			if (pick < 0 || slices[index].track.offsets[next[index]] < slices[pick].track.offsets[next[pick]]) pick = index;
 		}
 		if (pick < 0) break;
+		// A chunk: this track's samples for as long as they follow each other in the file.
 		const slice = slices[pick];
-		const { track } = slice;
-		const sample = next[pick]++;
-		const continues =
-			chunk !== undefined &&
-			chunk.slice === slice &&
-			track.offsets[chunk.end - 1] + track.sizes[chunk.end - 1] === track.offsets[sample] &&
-			track.descriptionIndex[chunk.first] === track.descriptionIndex[sample];
-		if (!continues) {
-			chunk = { slice, first: sample, end: sample, bytes: 0, seconds: 0, mediaOffset: offset };
-			chunks.push(chunk);
+		const { offsets, sizes, descriptionIndex } = slice.track;
+		const first = next[pick];
+		let sample = first;
+		let bytes = sizes[sample];
+		while (
+			sample + 1 < slice.end &&
+			offsets[sample + 1] === offsets[sample] + sizes[sample] &&
+			descriptionIndex[sample + 1] === descriptionIndex[first]
+		) {
+			sample++;
+			bytes += sizes[sample];
 		}
-		chunk!.end = sample + 1;
-		chunk!.bytes += track.sizes[sample];
-		offset += track.sizes[sample];
+		next[pick] = sample + 1;
+		// A track going back in the file cannot keep its decode order this way.
+		if (next[pick] < slice.end && offsets[next[pick]] < offsets[sample] + sizes[sample]) return undefined;
+		chunks.push({ slice, first, end: sample + 1, bytes, seconds: 0, mediaOffset: offset, contiguous: true });
+		offset += bytes;
 	}
 	return chunks;
 }
@@ -391,7 +391,7 @@ function interleavedChunks(slices: TrackSlice[]): Chunk[] {
 				time - (chunk.seconds * track.timescale) >= perChunk ||
 				track.descriptionIndex[sample] !== track.descriptionIndex[chunk.first]
 			) {
-				chunk = { slice, first: sample, end: sample, bytes: 0, seconds: time / track.timescale, mediaOffset: 0 };
+				chunk = { slice, first: sample, end: sample, bytes: 0, seconds: time / track.timescale, mediaOffset: 0, contiguous: false };
 				chunks.push(chunk);
 			}
 			chunk.end = sample + 1;
@@ -417,7 +417,8 @@ function defaultFileType(): Uint8Array {
 function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], wide: boolean, offsetPositions: number[]): Uint8Array {
 	const timescale = part.slices.find((slice) => slice.track.kind === 'video')?.track.timescale ?? movie.timescale;
 	const duration = part.endTicks - part.startTicks;
-	const moov = new BoxWriter();
+	// About 16 bytes of tables per sample: one allocation instead of a dozen doublings.
+	const moov = new BoxWriter(part.slices.reduce((sum, slice) => sum + (slice.end - slice.first) * 16, 4096));
 	moov.open('moov');
 	moov.raw(patchHeader(movie.mvhd, duration, timescale, true));
 	for (const slice of part.slices) {
@@ -453,27 +454,29 @@ function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], wide: bo
 
 function writeSampleTables(moov: BoxWriter, slice: TrackSlice, chunks: Chunk[], wide: boolean, offsetPositions: number[]): void {
 	const { track, first, end } = slice;
-	const runs = (valueOf: (sample: number) => number) => {
-		const list: Array<[number, number]> = [];
-		for (let sample = first; sample < end; sample++) {
-			const value = valueOf(sample);
-			const lastRun = list[list.length - 1];
-			if (lastRun && lastRun[1] === value) lastRun[0]++;
-			else list.push([1, value]);
+	// Run-length tables (count, value): the entry count is filled in once the runs are written.
+	const writeRuns = (values: Uint32Array | Int32Array) => {
+		const countAt = moov.position;
+		moov.u32(0);
+		let entries = 0;
+		for (let sample = first; sample < end; entries++) {
+			const value = values[sample];
+			let count = 1;
+			while (sample + count < end && values[sample + count] === value) count++;
+			moov.u32(count).i32(value);
+			sample += count;
 		}
-		return list;
+		moov.setU32(countAt, entries);
 	};
 
-	const times = runs((sample) => track.durations[sample]);
-	moov.fullBox('stts', 0, 0).u32(times.length);
-	for (const [count, value] of times) moov.u32(count).u32(value);
+	moov.fullBox('stts', 0, 0);
+	writeRuns(track.durations);
 
 	if (track.compositionOffsets) {
-		const offsets = track.compositionOffsets;
-		const entries = runs((sample) => offsets[sample]);
-		const negative = entries.some(([, value]) => value < 0);
-		moov.fullBox('ctts', negative ? 1 : 0, 0).u32(entries.length);
-		for (const [count, value] of entries) moov.u32(count).i32(value);
+		let negative = false;
+		for (let sample = first; sample < end && !negative; sample++) negative = track.compositionOffsets[sample] < 0;
+		moov.fullBox('ctts', negative ? 1 : 0, 0);
+		writeRuns(track.compositionOffsets);
 	}
 
 	if (track.sync) {
@@ -538,16 +541,27 @@ function patchHeader(box: Uint8Array, duration: number, timescale?: number, isMo
 
 /** Writes boxes into a growing buffer; open/close fill in the sizes. */
 class BoxWriter {
-	private buffer = new Uint8Array(1024);
-	private view = new DataView(this.buffer.buffer);
+	private buffer: Uint8Array;
+	private view: DataView;
 	private length = 0;
 	private readonly openBoxes: number[] = [];
+
+	constructor(capacity = 1024) {
+		this.buffer = new Uint8Array(capacity);
+		this.view = new DataView(this.buffer.buffer);
+	}
 	/** Full boxes written by fullBox, closed by the next fullBox, open, close or bytes(). */
 	private leaf: number | undefined;
 
 	/** Where the next value is written. */
 	get position(): number {
 		return this.length;
+	}
+
+	/** Overwrites a value already written. */
+	setU32(position: number, value: number): this {
+		this.view.setUint32(position, value >>> 0);
+		return this;
 	}
 
 	private reserve(bytes: number): void {
