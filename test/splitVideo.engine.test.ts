@@ -140,6 +140,8 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		expect(run.status).toBe('success');
 		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes);
 		expect(run.output(ZAPI_NODE).map((item) => (item.json.part as { durationSeconds: number }).durationSeconds)).toEqual([60, 5]);
+		// The parts are fast start whatever the source was: no warning about the source's moov.
+		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toEqual(['The video (65.0 s) was split into 2 parts at keyframes']);
 	});
 
 	test('a link Z-API downloads itself is passed on whole, with a warning saying how to split it', async () => {

@@ -75,12 +75,14 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 	if (media.kind === 'link') return [await postWhole.call(this, itemIndex, media, checkOrFail.call(this, itemIndex, label, media, undefined, settings), settings)];
 
 	const inspection = index ? inspectMp4(skeletonOf(index)) : media.kind === 'inline' ? inspectInlineMedia(media) : undefined;
-	// The duration check is this function's own: the others (codec, no video track, unreadable files) apply as usual.
-	const facts = checkOrFail.call(this, itemIndex, label, media, inspection, settings);
 	const maxSeconds = settings.checks.maxDurationSeconds;
 	const tooLong = maxSeconds > 0 && inspection?.durationSeconds !== undefined && inspection.durationSeconds > maxSeconds;
 	const tooLarge = exceedsLimit(media.bytes, STATUS_VIDEO_MAX_BYTES);
 	const mustCut = tooLong || (tooLarge && settings.mode === 'split');
+	// The duration check is this function's own: the others (codec, no video track, unreadable files)
+	// apply as usual. Where the source keeps its index does not matter for parts, which are all fast start.
+	const checked = inspection && mustCut ? { ...inspection, fastStart: undefined } : inspection;
+	const facts = checkOrFail.call(this, itemIndex, label, media, checked, settings);
 
 	try {
 		if (!mustCut) {
