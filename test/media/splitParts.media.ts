@@ -38,7 +38,10 @@ function frameHashes(path: string): string[] {
 function probe(path: string) {
 	const { stdout, stderr } = run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]);
 	const firstPacket = run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-read_intervals', '%+#1', '-show_entries', 'packet=flags', '-of', 'csv=p=0', path]);
-	const info = JSON.parse(stdout || '{}') as { format?: { duration?: string }; streams?: Array<{ codec_type: string; duration?: string }> };
+	const info = JSON.parse(stdout || '{}') as {
+		format?: { duration?: string };
+		streams?: Array<{ codec_type: string; duration?: string; start_time?: string; sample_rate?: string }>;
+	};
 	return { stderr: stderr + firstPacket.stderr, info, firstPacketFlags: firstPacket.stdout.trim() };
 }
 
@@ -85,6 +88,19 @@ describe('split parts decode with ffmpeg', () => {
 			// Video and audio stay; other tracks (timecode, data) are left out.
 			const sourceStreams = probe(source).info.streams?.map((stream) => stream.codec_type).filter((type) => type === 'video' || type === 'audio');
 			expect(info.streams?.map((stream) => stream.codec_type)).toEqual(sourceStreams);
+			// Sound and picture in sync: the audio starts with the video and, except where the source's
+			// audio runs past its video, ends with it, both to within one AAC frame (1024 samples).
+			const video = info.streams?.find((stream) => stream.codec_type === 'video');
+			const audio = info.streams?.find((stream) => stream.codec_type === 'audio');
+			if (video && audio) {
+				const audioFrame = 1024 / Number(audio.sample_rate);
+				const [videoStart, audioStart] = [Number(video.start_time), Number(audio.start_time)];
+				expect(Math.abs(audioStart - videoStart)).toBeLessThanOrEqual(audioFrame);
+				const lastOfAudioLonger = source === SPLIT_FIXTURES.audioLonger && path === paths[paths.length - 1];
+				if (!lastOfAudioLonger) {
+					expect(Math.abs(audioStart + Number(audio.duration) - (videoStart + Number(video.duration)))).toBeLessThanOrEqual(audioFrame);
+				}
+			}
 			partFrames.push(...frameHashes(path));
 		}
 		expect(prepared.plan.parts).toHaveLength(paths.length);
