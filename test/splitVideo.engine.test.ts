@@ -219,20 +219,27 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		expect(sandbox.requests).toHaveLength(0);
 	});
 
-	test('a fragmented MP4 that must be cut is refused with the reason, before anything is sent', async () => {
-		const padded = Buffer.concat([readFileSync(SPLIT_FIXTURES.fragmented), Buffer.from(box('free', zeros(11 * 1024 * 1024)))]);
-		const run = await send(split(), { items: [binaryItem(padded)], binaryMode: 'filesystem' });
-		expect(run.status).toBe('error');
-		expect(run.error?.message).toMatch(/^Input Binary Field: The video is a fragmented MP4 .* cannot split \[item 0\]$/);
-		expect(sandbox.requests).toHaveLength(0);
+	test('a fragmented MP4 (no duration in its header) is measured from its fragments and split', async () => {
+		const file = readFileSync(SPLIT_FIXTURES.fragmented);
+		const expected = await expectedParts(file);
+		const run = await send(split(), { items: [binaryItem(file)], binaryMode: 'filesystem' });
+		expect(run.status).toBe('success');
+		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes);
+		const [first] = run.output(ZAPI_NODE);
+		expect(first.json.video).toEqual(expect.objectContaining({ durationSeconds: 70.4 }));
+		expect(run.output(ZAPI_NODE).map((item) => (item.json.part as { durationSeconds: number }).durationSeconds)).toEqual([58.4, 12]);
 	});
 
-	test('a video whose duration cannot be read (fragmented MP4) is sent whole, saying so', async () => {
-		const run = await send(split({ maxDurationSeconds: 5 }), { items: [binaryItem(SPLIT_FIXTURES.fragmented)] });
+	test('a video whose duration cannot be read is sent whole, saying so', async () => {
+		// The 2-second fixture with its movie duration (mvhd) zeroed.
+		const file = Buffer.from(readFileSync(FIXTURES.h264));
+		const mvhd = file.indexOf('mvhd');
+		file.writeUInt32BE(0, mvhd + 20);
+		const run = await send(split({ maxDurationSeconds: 1 }), { items: [binaryItem(file)] });
 		expect(run.status).toBe('success');
-		expect(sandbox.accepted()).toHaveLength(1);
+		expect(sandbox.accepted()[0].video).toEqual(expect.objectContaining({ sha256: sha256(file) }));
 		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toContain(
-			"The video's duration could not be read (movie duration not stored in mvhd (fragmented MP4)), so it was sent whole, without splitting or trimming",
+			"The video's duration could not be read (movie duration not stored in mvhd), so it was sent whole, without splitting or trimming",
 		);
 	});
 });

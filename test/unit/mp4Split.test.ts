@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { base64Length, writeBase64Pieces } from '../../nodes/ZApi/media/base64';
 import { MediaError } from '../../nodes/ZApi/media/MediaError';
 import { inspectMp4 } from '../../nodes/ZApi/media/mp4Inspector';
-import { assembleParts, bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
+import { assembleParts, bufferSource, joinPieces, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4PartAssembler';
 import type { SampleTrack } from '../../nodes/ZApi/media/mp4SampleTables';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4SampleTables';
 import { SPLIT_FIXTURES } from '../fixtures';
@@ -45,11 +45,13 @@ function sampleBytes(file: Uint8Array, track: SampleTrack, first = 0, end = trac
 const sha = (buffers: Buffer[]) => buffers.reduce((hash, buffer) => hash.update(buffer), createHash('sha256')).digest('hex');
 
 describe('splitting real videos into standalone parts', () => {
-	test.each(Object.entries(SPLIT_FIXTURES).filter(([name]) => !['keyframeGap', 'fragmented', 'hevcOpenGop90s'].includes(name)))(
+	test.each(Object.entries(SPLIT_FIXTURES).filter(([name]) => !['keyframeGap', 'hevcOpenGop90s'].includes(name)))(
 		'%s: parts of at most 60 s, fast start, each opening on a keyframe, holding every sample exactly once',
 		async (_name, path) => {
 			const { source, prepared, parts } = await split(path);
-			const sourceMovie = readSampleMovie(moovOf(source), source.length);
+			// Fragmented sources list their samples in moof boxes, which the index pass collects.
+			const index = await readMovieIndex(bufferSource(source), source.length);
+			const sourceMovie = readSampleMovie(index.moov, source.length, index.fragments);
 			expect(parts.length).toBe(prepared.plan.parts.length);
 			expect(parts.length).toBeGreaterThanOrEqual(2);
 
@@ -163,10 +165,21 @@ describe('splitting real videos into standalone parts', () => {
 		expect(many.plan.parts).toHaveLength(31);
 	});
 
-	test('fragmented MP4 is refused with a clear error', async () => {
-		const error = await split(SPLIT_FIXTURES.fragmented).catch((caught: unknown) => caught);
+	test('fragmented MP4: the samples come from the moof boxes, the parts are regular MP4 (no mvex, no moof)', async () => {
+		const { prepared, parts } = await split(SPLIT_FIXTURES.fragmented);
+		expect(prepared.plan.parts.map((part) => part.durationSeconds)).toEqual([58.4, 12]);
+		for (const part of parts) {
+			const text = Buffer.from(part).toString('latin1');
+			expect(text.includes('mvex') || text.includes('moof')).toBe(false);
+		}
+	});
+
+	test('a fragmented MP4 cut short is refused', async () => {
+		const whole = readFileSync(SPLIT_FIXTURES.fragmented);
+		const cut = whole.subarray(0, whole.length - 30_000);
+		const error = await prepareSplit(bufferSource(cut), cut.length, { maxPartSeconds: 60, mode: 'split' }).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(MediaError);
-		expect((error as MediaError).message).toMatch(/^The video is a fragmented MP4 .* cannot split$/);
+		expect((error as MediaError).message).toMatch(/^The video file is damaged or cut short: its (moof|mdat) box at byte [\d,]+ runs past the end$/);
 	});
 
 	test('a file that ends early stops with an error instead of a part with holes', async () => {

@@ -4,9 +4,10 @@
  * only the parts being filled do (usually one, two where parts interleave in the source).
  */
 import { MediaError } from './MediaError';
+import type { Fragment } from './mp4Fragments';
 import { readSampleMovie } from './mp4SampleTables';
 import type { PartLayout, SplitOptions, SplitPlan } from './mp4Split';
-import { layoutPart, planParts } from './mp4Split';
+import { layoutPart, movieSeconds, planParts } from './mp4Split';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -17,11 +18,15 @@ export interface MovieIndex {
 	moov: Uint8Array;
 	/** moov comes before the media: the first pass ended as soon as it was read. */
 	moovFirst: boolean;
+	/** A fragmented MP4's moof boxes (its moov has an mvex), read to the end of the file. */
+	fragments?: Fragment[];
 }
 
-// A 50 MB file's moov is well under 2 MB; far beyond is not a real one.
+// A 50 MB file's moov is well under 2 MB; far beyond is not a real one. The same budget caps a
+// fragmented file's moof boxes together.
 const MAX_MOOV_BYTES = 32 * 1024 * 1024;
-const MAX_TOP_LEVEL_BOXES = 10_000;
+// A fragmented recording has a moof and an mdat per fragment: an hour in 1-second fragments is 7,200 of each.
+const MAX_TOP_LEVEL_BOXES = 100_000;
 const TWO_POW_32 = 0x1_0000_0000;
 
 /** Reads exactly the bytes asked for from a chunked source. */
@@ -82,16 +87,41 @@ function uint32(bytes: Uint8Array, offset: number): number {
 
 const fragmented = () =>
 	new MediaError(
-		'The video is a fragmented MP4 (its samples are indexed piece by piece in moof boxes, as live and screen recorders write them), which this node cannot split',
+		'The video is a fragmented MP4 whose fragments (moof boxes) could not all be read (a fragment before the index, a file cut short, or too many), so it cannot be split',
 		'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
 	);
 
-/** Walks the top-level boxes to the moov (reading the whole file only when moov is at its end). */
+/** Whether a box (header included) has a direct child of this type. */
+function hasChild(box: Uint8Array, type: string): boolean {
+	let offset = 8;
+	while (offset + 8 <= box.length) {
+		const size = uint32(box, offset);
+		if (String.fromCharCode(box[offset + 4], box[offset + 5], box[offset + 6], box[offset + 7]) === type) return true;
+		if (size < 8) return false;
+		offset += size;
+	}
+	return false;
+}
+
+/**
+ * Walks the top-level boxes to the moov (reading the whole file only when moov is at its end, or
+ * for a fragmented MP4, whose moof boxes are spread through it).
+ */
 export async function readMovieIndex(open: OpenSource, fileBytes: number): Promise<MovieIndex> {
 	const reader = new SequentialReader(open());
 	try {
 		let fileType: Uint8Array | undefined;
 		let mediaSeen = false;
+		let found: MovieIndex | undefined;
+		let fragmentBytes = 0;
+		const readBox = async (header: Uint8Array, size: number): Promise<Uint8Array | undefined> => {
+			const box = new Uint8Array(size);
+			box.set(header);
+			const rest = await reader.read(size - header.length);
+			if (rest.length < size - header.length) return undefined;
+			box.set(rest, header.length);
+			return box;
+		};
 		for (let count = 0; reader.position < fileBytes && count < MAX_TOP_LEVEL_BOXES; count++) {
 			const start = reader.position;
 			let header = await reader.read(8);
@@ -118,15 +148,24 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 					'Check that the whole file was downloaded or uploaded, or re-save it with a video editor.',
 				);
 			}
-			if (type === 'moof') throw fragmented();
-			if (type === 'moov') {
+			if (type === 'moof') {
+				// Fragments are only readable after the moov that says they exist.
+				if (!found?.fragments) throw fragmented();
+				fragmentBytes += size;
+				if (fragmentBytes > MAX_MOOV_BYTES) throw new MediaError("The video's fragments (moof) are implausibly large", 'Re-save the video with a video editor or converter.');
+				const box = await readBox(header, size);
+				if (!box) break;
+				found.fragments.push({ offset: start, box });
+				continue;
+			}
+			if (type === 'moov' && !found) {
 				if (size > MAX_MOOV_BYTES) throw new MediaError('The video\'s index (moov) is implausibly large', 'Re-save the video with a video editor or converter.');
-				const moov = new Uint8Array(size);
-				moov.set(header);
-				const rest = await reader.read(size - header.length);
-				if (rest.length < size - header.length) break;
-				moov.set(rest, header.length);
-				return { fileType, moov, moovFirst: !mediaSeen };
+				const moov = await readBox(header, size);
+				if (!moov) break;
+				found = { fileType, moov, moovFirst: !mediaSeen };
+				if (!hasChild(moov, 'mvex')) return found;
+				found.fragments = [];
+				continue;
 			}
 			if (type === 'ftyp' && fileType === undefined && size <= 1024) {
 				const rest = await reader.read(size - header.length);
@@ -138,6 +177,8 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 			if (type === 'mdat') mediaSeen = true;
 			if (!(await reader.skip(size - header.length))) break;
 		}
+		if (found?.fragments && reader.position >= fileBytes) return found;
+		if (found?.fragments) throw fragmented();
 		throw new MediaError('The video has no readable index (moov box), so it cannot be split', 'Check that the whole file was uploaded, or re-save it with a video editor.');
 	} finally {
 		await reader.close();
@@ -248,7 +289,7 @@ export async function prepareSplit(open: OpenSource, fileBytes: number, options:
 /** prepareSplit for an index already read (to inspect the movie before deciding to split it). */
 export function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileBytes: number, options: SplitOptions): PreparedSplit {
 	try {
-		const movie = readSampleMovie(index.moov, fileBytes);
+		const movie = readSampleMovie(index.moov, fileBytes, index.fragments);
 		const plan = planParts(movie, options);
 		const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
 		// Each sample lies inside the file, but hostile tables could list the same bytes over and over.
@@ -288,4 +329,14 @@ export function skeletonOf(index: MovieIndex): Uint8Array {
 		offset += part.length;
 	}
 	return skeleton;
+}
+
+/** A fragmented MP4's duration from its fragments (its mvhd usually says 0); undefined when unreadable. */
+export function fragmentedSeconds(index: MovieIndex, fileBytes: number): number | undefined {
+	if (!index.fragments) return undefined;
+	try {
+		return movieSeconds(readSampleMovie(index.moov, fileBytes, index.fragments));
+	} catch {
+		return undefined;
+	}
 }

@@ -8,6 +8,8 @@
  * allocation.
  */
 import { MediaError } from './MediaError';
+import type { Fragment, FragmentSamples, TrackDefaults } from './mp4Fragments';
+import { readFragmentSamples } from './mp4Fragments';
 
 /** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
 export const MAX_SAMPLES = 1_000_000;
@@ -17,6 +19,8 @@ const TWO_POW_32 = 0x1_0000_0000;
 
 export interface SampleTrack {
 	kind: 'video' | 'audio';
+	/** tkhd track_ID (fragments name their track by it). */
+	trackId: number;
 	/** mdhd timescale: ticks per second of this track's media time. */
 	timescale: number;
 	sampleCount: number;
@@ -145,22 +149,26 @@ function required(boxes: Box[], type: string, where: string): Box {
 	return box;
 }
 
-/** Reads the moov box (header included) of a file of `fileBytes` bytes. Throws MediaError. */
-export function readSampleMovie(moov: Uint8Array, fileBytes: number): SampleMovie {
+/**
+ * Reads the moov box (header included) of a file of `fileBytes` bytes, plus, for a fragmented
+ * MP4, the samples its moof boxes list. Throws MediaError.
+ */
+export function readSampleMovie(moov: Uint8Array, fileBytes: number, fragments?: Fragment[]): SampleMovie {
 	try {
-		return readMovie(moov, fileBytes);
+		return readMovie(moov, fileBytes, fragments);
 	} catch (error) {
 		// Anything but a MediaError is not expected (every read is bounds-checked); hostile input must still end in a clear error.
 		throw error instanceof MediaError ? error : damaged(`unexpected structure (${error instanceof Error ? error.message : 'unknown'})`);
 	}
 }
 
-function readMovie(moov: Uint8Array, fileBytes: number): SampleMovie {
+function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | undefined): SampleMovie {
 	const reader = new MoovReader(moov);
 	const [moovBox] = reader.children(0, moov.length, 0);
 	if (!moovBox || moovBox.type !== 'moov') throw damaged('it does not start with a moov box');
 	const children = reader.inside(moovBox, 1);
-	if (single(children, 'mvex')) {
+	const mvex = single(children, 'mvex');
+	if (mvex && fragments === undefined) {
 		throw new MediaError(
 			'The video is a fragmented MP4 (its samples are indexed piece by piece in moof boxes, as live and screen recorders write them), which this node cannot split',
 			'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
@@ -184,7 +192,59 @@ function readMovie(moov: Uint8Array, fileBytes: number): SampleMovie {
 			samples += track.sampleCount;
 		}
 	}
+	if (mvex && fragments) {
+		const defaults = readTrackDefaults(reader, moov, mvex);
+		const startTimes = new Map(
+			tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
+		);
+		const fromFragments = readFragmentSamples(fragments, defaults, fileBytes, MAX_SAMPLES - samples, startTimes);
+		for (const [index, track] of tracks.entries()) {
+			const extra = fromFragments.get(track.trackId);
+			if (extra) tracks[index] = appendSamples(track, extra);
+		}
+	}
 	return { timescale, mvhd: reader.copy(mvhdBox), tracks, skippedTracks };
+}
+
+/** trex boxes: each track's default sample description, duration, size and flags. */
+function readTrackDefaults(reader: MoovReader, bytes: Uint8Array, mvex: Box): Map<number, TrackDefaults> {
+	const defaults = new Map<number, TrackDefaults>();
+	for (const trex of reader.inside(mvex, 2).filter((box) => box.type === 'trex')) {
+		const { at } = reader.fullBox(trex, 20);
+		defaults.set(uint32(bytes, at), {
+			descriptionIndex: uint32(bytes, at + 4),
+			duration: uint32(bytes, at + 8),
+			size: uint32(bytes, at + 12),
+			flags: uint32(bytes, at + 16),
+		});
+	}
+	return defaults;
+}
+
+/** A track with the samples of its fragments after those of its own tables. */
+function appendSamples(track: SampleTrack, extra: FragmentSamples): SampleTrack {
+	const count = track.sampleCount + extra.count;
+	const join = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(make: (length: number) => T, own: T | undefined, more: T | undefined, fill = 0): T => {
+		const joined = make(count);
+		if (own) joined.set(own, 0);
+		else joined.fill(fill, 0, track.sampleCount);
+		if (more) joined.set(more, track.sampleCount);
+		else joined.fill(fill, track.sampleCount);
+		return joined;
+	};
+	const withOffsets = track.compositionOffsets !== undefined || extra.compositionOffsets !== undefined;
+	return {
+		...track,
+		sampleCount: count,
+		offsets: join((length) => new Float64Array(length), track.offsets, extra.offsets),
+		sizes: join((length) => new Uint32Array(length), track.sizes, extra.sizes),
+		// Fragments without tfdt continue from the end of the track's own samples.
+		decodeTimes: join((length) => new Float64Array(length), track.decodeTimes, extra.decodeTimes),
+		durations: join((length) => new Uint32Array(length), track.durations, extra.durations),
+		compositionOffsets: withOffsets ? join((length) => new Int32Array(length), track.compositionOffsets, extra.compositionOffsets) : undefined,
+		sync: track.sync || extra.sync ? join((length) => new Uint8Array(length), track.sync, extra.sync, 1) : undefined,
+		descriptionIndex: join((length) => new Uint32Array(length), track.descriptionIndex, extra.descriptionIndex),
+	};
 }
 
 /** A track, or the handler type of a track that is neither video nor audio. */
@@ -216,6 +276,7 @@ function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: 
 	const edit = readEditList(reader, bytes, trakChildren);
 	return {
 		kind: handlerType === 'vide' ? 'video' : 'audio',
+		trackId: uint32(bytes, tkhd.contentStart + (bytes[tkhd.contentStart] === 1 ? 20 : 12)),
 		timescale,
 		...track,
 		...edit,

@@ -71,6 +71,14 @@ const CHUNK_SECONDS = 0.5;
 /** 100 statuses of a minute: far beyond what anyone posts at once, and a bound on the work. */
 export const MAX_PARTS = 100;
 
+/** How long the movie plays, from its sample tables (for fragmented files, whose headers often leave it out). */
+export function movieSeconds(movie: SampleMovie): number | undefined {
+	const video = movie.tracks.find((track) => track.kind === 'video');
+	if (!video || video.timescale === 0) return undefined;
+	const end = Math.max(...movie.tracks.map((track) => new Timeline(track, movie.timescale, video.timescale).end));
+	return end > 0 ? end / video.timescale : undefined;
+}
+
 /** Decides where the parts start and end and which samples of each track they hold. Throws MediaError. */
 export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan {
 	const videos = movie.tracks.filter((track) => track.kind === 'video');
@@ -164,7 +172,7 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 				sliceEnd = last ? timeline.firstStartingAtOrAfter(bound.end) : timeline.nearestStart(bound.end);
 			}
 			if (sliceEnd <= first) return;
-			slices.push({ track, first, end: sliceEnd, edits: timeline.editsFor(first, bound.start, bound.end) });
+			slices.push({ track, first, end: sliceEnd, edits: timeline.editsFor(first, sliceEnd, bound.start, bound.end) });
 		});
 		if (!slices.some((slice) => slice.track === video)) {
 			throw new MediaError(`Part ${index + 1} would hold no video frame (the video starts late or ends early)`, 'Re-save the video with a video editor, or send a video within the limits.');
@@ -256,17 +264,26 @@ class Timeline {
 	}
 
 	/** The part's edit list for this track: show [start, end) of the source, with samples from `first` on. */
-	editsFor(first: number, start: number, end: number): Array<[number, number]> {
+	editsFor(first: number, sliceEnd: number, start: number, end: number): Array<[number, number]> {
 		const partEnd = Math.min(end, this.end) - start;
 		if (partEnd <= 0) return [];
+		const base = this.track.decodeTimes[first];
 		// Media time (rebased to the part's first sample) shown at the part's start.
-		const mediaTime = Math.round((start - this.origin) / this.scale - this.track.decodeTimes[first]);
-		if (mediaTime >= 0) return [[Math.floor(partEnd), mediaTime]];
-		const empty = Math.round(-mediaTime * this.scale);
+		const mediaTime = Math.round((start - this.origin) / this.scale - base);
+		// The earliest media time a sample of the part is shown at (after B-frame reordering).
+		let firstShown = Infinity;
+		for (let sample = first; sample < sliceEnd; sample++) {
+			const composition = this.track.compositionOffsets ? this.track.compositionOffsets[sample] : 0;
+			firstShown = Math.min(firstShown, this.track.decodeTimes[sample] + composition - base);
+		}
+		if (mediaTime >= firstShown) return [[Math.floor(partEnd), mediaTime]];
+		// Nothing to show yet at the part's start (audio starting a little later, video whose first
+		// frame is shown late): an empty edit first, so that every player waits the same time.
+		const empty = Math.round((firstShown - mediaTime) * this.scale);
 		if (empty >= partEnd) return [];
 		return [
 			[empty, -1],
-			[Math.floor(partEnd - empty), 0],
+			[Math.floor(partEnd - empty), firstShown],
 		];
 	}
 }

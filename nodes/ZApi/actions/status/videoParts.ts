@@ -7,7 +7,7 @@ import { exceedsLimit, formatBytes, STATUS_VIDEO_MAX_BYTES } from '../../media/l
 import { MediaError } from '../../media/MediaError';
 import { inspectMp4 } from '../../media/mp4Inspector';
 import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4PartAssembler';
-import { prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
+import { fragmentedSeconds, prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
 import type { InlineMedia, PreparedMedia } from '../../media/source';
 import { downloadMedia, parseMediaUrl } from '../../media/source';
 import type { StreamedMedia } from '../../media/splitSource';
@@ -74,7 +74,12 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 	}
 	if (media.kind === 'link') return [await postWhole.call(this, itemIndex, media, checkOrFail.call(this, itemIndex, label, media, undefined, settings), settings)];
 
-	const inspection = index ? inspectMp4(skeletonOf(index)) : media.kind === 'inline' ? inspectInlineMedia(media) : undefined;
+	let inspection = index ? inspectMp4(skeletonOf(index)) : media.kind === 'inline' ? inspectInlineMedia(media) : undefined;
+	if (index && inspection && inspection.durationSeconds === undefined) {
+		// Fragmented MP4s usually leave the duration out of their header: their fragments tell it.
+		const seconds = fragmentedSeconds(index, media.bytes);
+		if (seconds !== undefined) inspection = { ...inspection, durationSeconds: seconds, issues: inspection.issues.filter((issue) => !issue.startsWith('movie duration not stored')) };
+	}
 	const maxSeconds = settings.checks.maxDurationSeconds;
 	const tooLong = maxSeconds > 0 && inspection?.durationSeconds !== undefined && inspection.durationSeconds > maxSeconds;
 	const tooLarge = exceedsLimit(media.bytes, STATUS_VIDEO_MAX_BYTES);
