@@ -23,8 +23,13 @@ function seededRandom(seed: number): (limit: number) => number {
 	};
 }
 
-const SOURCES = [SPLIT_FIXTURES.h264_61s, SPLIT_FIXTURES.bFrames70s, SPLIT_FIXTURES.editList, SPLIT_FIXTURES.moovAtEnd].map((path) => readFileSync(path));
-const TABLES = ['mvhd', 'tkhd', 'mdhd', 'hdlr', 'elst', 'stsd', 'stts', 'ctts', 'stss', 'stsc', 'stsz', 'stco'];
+const SOURCES = [SPLIT_FIXTURES.h264_61s, SPLIT_FIXTURES.bFrames70s, SPLIT_FIXTURES.editList, SPLIT_FIXTURES.moovAtEnd, SPLIT_FIXTURES.fragmented].map((path) =>
+	readFileSync(path),
+);
+const FRAGMENTED = SOURCES[SOURCES.length - 1];
+const TABLES = ['mvhd', 'tkhd', 'mdhd', 'hdlr', 'elst', 'stsd', 'stts', 'ctts', 'stss', 'stsc', 'stsz', 'stco', 'trex', 'mfhd', 'tfhd', 'tfdt', 'trun'];
+/** Fragment boxes repeat once per fragment: the first few of each are enough. */
+const OCCURRENCES_PER_TABLE = 4;
 const EXTREMES = [0, 1, 2, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x0001_0000, 1_000_001];
 
 interface Outcome {
@@ -55,7 +60,7 @@ function tableOffsets(file: Buffer): Array<{ type: string; at: number; size: num
 	const found: Array<{ type: string; at: number; size: number }> = [];
 	for (const type of TABLES) {
 		let at = file.indexOf(type);
-		while (at >= 4) {
+		for (let seen = 0; at >= 4 && seen < OCCURRENCES_PER_TABLE; seen++) {
 			found.push({ type, at: at - 4, size: file.readUInt32BE(at - 4) });
 			at = file.indexOf(type, at + 4);
 		}
@@ -103,6 +108,28 @@ describe('splitter fuzzing', () => {
 		}
 		expect(failures).toEqual([]);
 		// Both ends are exercised: some changes leave a splittable file, others are caught.
+		expect(outcomes.parts).toBeGreaterThan(0);
+		expect(outcomes['media-error']).toBeGreaterThan(0);
+	});
+
+	test('random byte changes inside the fragments (moof) of a fragmented MP4', async () => {
+		const failures: string[] = [];
+		const moofs: Array<{ at: number; size: number }> = [];
+		for (let at = FRAGMENTED.indexOf('moof'); at >= 4; at = FRAGMENTED.indexOf('moof', at + 4)) moofs.push({ at: at - 4, size: FRAGMENTED.readUInt32BE(at - 4) });
+		expect(moofs.length).toBeGreaterThan(30);
+		const outcomes = { parts: 0, 'media-error': 0 };
+		for (let seed = 1; seed <= 300; seed++) {
+			const random = seededRandom(seed);
+			const file = Buffer.from(FRAGMENTED);
+			for (let change = 1 + random(6); change > 0; change--) {
+				const moof = moofs[random(moofs.length)];
+				file[moof.at + 8 + random(moof.size - 8)] = random(256);
+			}
+			const outcome = await attempt(file, { maxPartSeconds: 5 + random(60), mode: seed % 4 === 0 ? 'trim' : 'split' });
+			if (outcome.kind === 'other-error') failures.push(`seed ${seed}: ${outcome.detail}`);
+			else outcomes[outcome.kind]++;
+		}
+		expect(failures).toEqual([]);
 		expect(outcomes.parts).toBeGreaterThan(0);
 		expect(outcomes['media-error']).toBeGreaterThan(0);
 	});
