@@ -120,6 +120,20 @@ describe('split parts decode with ffmpeg', () => {
 		expect(partFrames).toEqual(sourceFrames);
 	});
 
+	test('a portrait phone video (rotated by its track header) stays rotated in every part', async () => {
+		const source = Buffer.from(readFileSync(SPLIT_FIXTURES.h264_61s));
+		const matrixAt = source.indexOf('tkhd') + 4 + 40;
+		[0, 0x1_0000, 0, -0x1_0000, 0, 0, 0, 0, 0x4000_0000].forEach((value, index) => source.writeInt32BE(value, matrixAt + index * 4));
+		const path = join(work, 'rotated.mp4');
+		writeFileSync(path, source);
+		const rotation = (file: string) =>
+			run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream_side_data=rotation', '-of', 'csv=p=0', file]).stdout.trim();
+		expect(rotation(path)).toMatch(/^-?90$/);
+		const { paths } = await writeParts('rotated', path, 60, 'split');
+		expect(paths).toHaveLength(2);
+		for (const part of paths) expect(rotation(part)).toBe(rotation(path));
+	});
+
 	test.each([
 		['H.264 + AAC, 3 min', 45, SPLIT_FIXTURES.h264_180s],
 		['edit list starting inside a GOP', 50, SPLIT_FIXTURES.editList],

@@ -42,6 +42,14 @@ function sampleBytes(file: Uint8Array, track: SampleTrack, first = 0, end = trac
 	return samples;
 }
 
+/** A copy of the file whose video is shown turned 90° (tkhd matrix), as phones record portrait video. */
+function rotated(file: Buffer): Buffer {
+	const copy = Buffer.from(file);
+	const at = copy.indexOf('tkhd') + 4 + 40;
+	[0, 0x1_0000, 0, -0x1_0000, 0, 0, 0, 0, 0x4000_0000].forEach((value, index) => copy.writeInt32BE(value, at + index * 4));
+	return copy;
+}
+
 const sha = (buffers: Buffer[]) => buffers.reduce((hash, buffer) => hash.update(buffer), createHash('sha256')).digest('hex');
 
 describe('splitting real videos into standalone parts', () => {
@@ -106,6 +114,18 @@ describe('splitting real videos into standalone parts', () => {
 		expect(shared).toBeLessThanOrEqual(4);
 		expect(sha(sampleBytes(parts[0], first, first.sampleCount - shared))).toBe(sha(sampleBytes(parts[1], second, 0, shared)));
 		expect(sha([...sampleBytes(parts[0], first), ...sampleBytes(parts[1], second, shared)])).toBe(sha(sampleBytes(source, sourceVideo)));
+	});
+
+	test('a rotated phone video stays rotated: every part keeps the display matrix of the track header', async () => {
+		const source = rotated(readFileSync(SPLIT_FIXTURES.h264_61s));
+		const prepared = await prepareSplit(bufferSource(source), source.length, { maxPartSeconds: 60, mode: 'split' });
+		const matrixOf = (file: Uint8Array) => {
+			const at = Buffer.from(file).indexOf('tkhd') + 4 + 40; // from version/flags, 40 bytes to the matrix (v0)
+			return Buffer.from(file.subarray(at, at + 36)).toString('hex');
+		};
+		// 0, 1, 0 / -1, 0, 0 / 0, 0, 1 in 16.16 (and 2.30 for the last column): a quarter turn.
+		expect(matrixOf(source)).toBe('000000000001000000000000ffff00000000000000000000000000000000000040000000');
+		for await (const part of prepared.parts()) expect(matrixOf(joinPieces(part))).toBe(matrixOf(source));
 	});
 
 	test('moov at the end: the index is found after the media, parts are still fast start', async () => {
