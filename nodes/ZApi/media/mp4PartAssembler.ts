@@ -1,7 +1,8 @@
 /**
  * Reads a movie's index and fills its parts from the source's bytes as they stream by, so a
  * 50 MB file stored on disk (or in n8n's database or object storage) never sits in memory whole:
- * only the parts being filled do (usually one, two where parts interleave in the source).
+ * only the source chunks of the parts being filled do (usually one part, two where parts
+ * interleave in the source). A part is its header plus views of those chunks, never a copy.
  */
 import { MediaError } from './MediaError';
 import type { Fragment } from './mp4Fragments';

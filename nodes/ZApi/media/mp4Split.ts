@@ -4,8 +4,8 @@
  * source, with its own sample tables, durations and edit lists.
  *
  * Pure: planParts and layoutPart work on the expanded tables (mp4SampleTables.ts) and return the
- * part's header bytes plus a list of byte ranges to copy from the source; mp4PartAssembler.ts
- * fills the parts from the source's bytes as they stream by.
+ * part's header bytes plus a list of byte ranges of the source it is made of, in the source's own
+ * order where possible; mp4PartAssembler.ts fills the parts from the source's bytes as they stream by.
  */
 import { MediaError } from './MediaError';
 import type { SampleMovie, SampleTrack } from './mp4SampleTables';
@@ -66,7 +66,8 @@ export interface SplitPlan {
 	skippedTracks: string[];
 }
 
-// Chunks of about half a second interleave audio and video the way muxers usually do.
+// When a source's own order cannot be kept (interleavedChunks): chunks of about half a second
+// interleave audio and video the way muxers usually do.
 const CHUNK_SECONDS = 0.5;
 /** 100 statuses of a minute: far beyond what anyone posts at once, and a bound on the work. */
 export const MAX_PARTS = 100;
@@ -345,7 +346,7 @@ interface Chunk {
 	first: number;
 	end: number;
 	bytes: number;
-	/** Decode time of its first sample, in seconds from the slice's first. */
+	/** Decode time of its first sample, in seconds from the slice's first (orders interleavedChunks' chunks). */
 	seconds: number;
 	/** Where the chunk lands relative to the start of the part's media. */
 	mediaOffset: number;
