@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { FIXTURES } from './fixtures';
+import { FIXTURES, SPLIT_FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
 import type { WorkflowJson } from './harness/runWorkflow';
 import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
@@ -36,4 +36,20 @@ test('send-video-status-from-url.json posts the link and the caption', async () 
 	expect(run.output('Post video status')[0].json.messageId).toEqual(expect.any(String));
 	expect(sandbox.accepted()[0].video).toEqual({ kind: 'url', url });
 	expect(sandbox.accepted()[0].caption).toBe('Black Friday: 50% off today only');
+});
+
+test.each(['default', 'filesystem'] as const)('split-long-video-into-statuses.json posts a 3-minute video as three clips (%s binary mode)', async (binaryMode) => {
+	const workflow = example('split-long-video-into-statuses.json');
+	const reader = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.readWriteFile')!;
+	reader.parameters.fileSelector = SPLIT_FIXTURES.h264_180s;
+	const run = await runWorkflow(workflow, { credentials: credentials(), binaryMode });
+	expect(run.error?.message).toBeUndefined();
+	const messageIds = sandbox.accepted().map((request) => (request.response as { messageId: string }).messageId);
+	expect(messageIds).toHaveLength(3);
+	expect(run.output('One line per clip').map((item) => item.json)).toEqual([
+		{ clip: '1 of 3', startsAtSecond: 0, seconds: 60, messageId: messageIds[0] },
+		{ clip: '2 of 3', startsAtSecond: 60, seconds: 60, messageId: messageIds[1] },
+		{ clip: '3 of 3', startsAtSecond: 120, seconds: 60, messageId: messageIds[2] },
+	]);
+	expect(sandbox.accepted().map((request) => request.caption)).toEqual(Array(3).fill('Our week in three minutes'));
 });

@@ -89,6 +89,8 @@ async function main(): Promise<void> {
 		const video = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'media', 'h264-faststart.mp4'));
 		const videoFile = join(filesDir, 'promo.mp4');
 		copyFileSync(join(REPO_ROOT, 'test', 'fixtures', 'media', 'h264-faststart.mp4'), videoFile);
+		const longVideoFile = join(filesDir, 'long-video.mp4');
+		copyFileSync(join(REPO_ROOT, 'test', 'fixtures', 'media', 'split-h264-180s.mp4'), longVideoFile);
 		const videoUrl = host.add('promo.mp4', video);
 		const credentials = join(logDir, 'sandbox-credential.json');
 		writeFileSync(
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
 			const workflowsDir = join(logDir, 'examples');
 			rmSync(workflowsDir, { recursive: true, force: true });
 			mkdirSync(workflowsDir);
-			const prepared = prepareWorkflows(workflowsDir, { videoFile, oversizeFile: videoFile, videoUrl }, { examplesOnly: true });
+			const prepared = prepareWorkflows(workflowsDir, { videoFile, oversizeFile: videoFile, videoUrl, longVideoFile }, { examplesOnly: true });
 			await n8nCommandOrFail(context, 'import-examples', ['import:workflow', '--separate', `--input=${workflowsDir}`]);
 			log(`imported ${prepared.count} example workflows`);
 		}

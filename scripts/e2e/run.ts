@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { startOpenAiSandbox, type OpenAiSandbox } from '../../test/sandbox/openAiSandbox';
 import { startVideoHost, startZApiSandbox, type ReceivedRequest, type VideoHost, type ZApiSandbox } from '../../test/sandbox/zapiSandbox';
 import { AGENT_NODE, agentScript, prepareAgentFiles, STATUS_TEXT, TEXT_TOOL_NODE, VIDEO_CAPTION, VIDEO_TOOL_NODE, type AgentArguments, type ToolResultIds } from './lib/aiAgent';
+import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
 import { checkEditor, type EditorCheckResults } from './lib/editor';
 import { firstOutputItem, lastExecutionId, newExecutionOf, nodeError, nodeRunText, readExecutions, storedText, type StoredExecution } from './lib/executions';
 import {
@@ -144,6 +145,8 @@ const LIMIT = 10 * 1024 * 1024;
 
 const FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'media', 'h264-faststart.mp4');
 const VIDEO = readFileSync(FIXTURE);
+/** A 3-minute H.264 + AAC video (test/fixtures/media/make-split.sh), split into three statuses. */
+const LONG_FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'media', 'split-h264-180s.mp4');
 const VIDEO_SHA256 = sha256(VIDEO);
 // Any stretch of the file's Base64 (the data URI payload is the Base64 of the whole file).
 const VIDEO_BASE64_STRETCH = VIDEO.toString('base64').slice(4000, 4064);
@@ -418,6 +421,40 @@ function executePhase(state: () => State, mode: BinaryMode): Phase {
 				observe(s, `n8n execute, N8N_DEFAULT_BINARY_DATA_MODE=${mode.short}`, `read file ${stored}`);
 				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
 				return `${detail}, ${received}, caption "${request.caption}", read file ${stored}`;
+			},
+		},
+		{
+			title: `Long video split into statuses (examples/split-long-video-into-statuses.json), ${mode.short} mode`,
+			run: async () => {
+				const s = state();
+				const run = await execute(s, 'examples/split-long-video-into-statuses.json', mode);
+				assertSucceeded(run);
+				// The parts the splitter makes of the file, computed here without n8n, byte for byte.
+				const source = readFileSync(LONG_FIXTURE);
+				const split = await prepareSplit(bufferSource(source), source.length, { maxPartSeconds: 60, mode: 'split' });
+				const expected: string[] = [];
+				for await (const part of split.parts()) expected.push(sha256(Buffer.from(joinPieces(part))));
+				const sends = s.sandbox.requests.filter((request) => request.endpoint === 'send-video-status');
+				assert.equal(sends.length, 3, `expected 3 posts, got ${describeRequests(s.sandbox)}`);
+				assert.deepEqual(
+					sends.map((request) => (request.video?.kind === 'dataUri' ? request.video.sha256 : request.video?.kind)),
+					expected,
+					'the posted parts differ from the splitter\'s parts',
+				);
+				assert.ok(sends.every((request) => request.status === 200 && request.caption === 'Our week in three minutes'));
+				const runs = run.execution.data?.resultData?.runData?.['One line per clip'];
+				const lines = (runs?.[runs.length - 1]?.data?.main?.[0] ?? []).map((item: { json: Record<string, unknown> }) => item.json);
+				assert.deepEqual(
+					lines,
+					sends.map((request, index) => ({
+						clip: `${index + 1} of 3`,
+						startsAtSecond: index * 60,
+						seconds: 60,
+						messageId: (request.response as { messageId: string }).messageId,
+					})),
+				);
+				assertNoSecrets(run.execution, run.command.stdout + run.command.stderr);
+				return `3 parts of 60 s posted in order (${expected.map(short).join(', ')}), one output item per part with its messageId`;
 			},
 		},
 		{
@@ -846,7 +883,7 @@ async function runAgentWorkflow(s: State): Promise<ExecuteRun> {
 	assert.ok(s.openAi, 'the OpenAI sandbox is not running');
 	const dir = join(s.workDir, 'agent');
 	mkdirSync(dir, { recursive: true });
-	const files = prepareAgentFiles(dir, { videoFile: '', oversizeFile: '', videoUrl: s.videoUrl }, { baseUrl: s.openAi.baseUrl, apiKey: SECRETS.openAiKey });
+	const files = prepareAgentFiles(dir, { videoFile: '', oversizeFile: '', longVideoFile: '', videoUrl: s.videoUrl }, { baseUrl: s.openAi.baseUrl, apiKey: SECRETS.openAiKey });
 	await n8nCommandOrFail(s.context, 'import-openai-credential', ['import:credentials', `--input=${files.credentialsFile}`]);
 	await n8nCommandOrFail(s.context, 'import-agent-workflow', ['import:workflow', `--input=${files.workflowFile}`]);
 	s.workflows.ids[AGENT_WORKFLOW_LABEL] = files.workflow.id;
@@ -1071,6 +1108,8 @@ async function main(): Promise<number> {
 	// The files the Read/Write Files node may read, and a video host for the URL source.
 	const videoFile = join(filesDir, 'promo.mp4');
 	copyFileSync(FIXTURE, videoFile);
+	const longVideoFile = join(filesDir, 'long-video.mp4');
+	copyFileSync(LONG_FIXTURE, longVideoFile);
 	const oversizeFile = join(filesDir, 'oversize.mp4');
 	const oversize = Buffer.alloc(LIMIT + 1);
 	VIDEO.copy(oversize);
@@ -1110,7 +1149,7 @@ async function main(): Promise<number> {
 		};
 		await timed(`${app.tag}: install package`, () => installCommunityPackage(userFolder, packed));
 		writeCredentialsFile(join(appDir, 'credentials.json'), sandbox.baseUrl);
-		const workflows = prepareWorkflows(join(appDir, 'workflows'), { videoFile, oversizeFile, videoUrl });
+		const workflows = prepareWorkflows(join(appDir, 'workflows'), { videoFile, oversizeFile, videoUrl, longVideoFile });
 		const state: State = { app, workDir: appDir, context, sandbox, host, packed, workflows, videoUrl, oversizeFile, screenshotsDir, openAi, agentSeen, observed: {} };
 		observe(state, 'Node', context.install.nodeVersion);
 		cleanups.push(async () => {

@@ -117,6 +117,11 @@ export interface MediaInput {
 	parameter: string;
 }
 
+/** The label of the field an item's media comes from with this source; undefined for an unknown source. */
+export function mediaParameter(fields: MediaLinkFields, source: string): string | undefined {
+	return (fieldLabels(fields) as Record<string, string | undefined>)[source];
+}
+
 /**
  * Reads, checks and encodes the item's media as its operation's fields describe, whatever the
  * source; every problem found names the field the media came from.
@@ -129,7 +134,7 @@ export async function readMediaInput(
 	timeout: number,
 ): Promise<MediaInput> {
 	const source = context.getNodeParameter(fields.source, itemIndex) as string;
-	const parameter = (fieldLabels(fields) as Record<string, string | undefined>)[source];
+	const parameter = mediaParameter(fields, source);
 	if (parameter === undefined) {
 		throw new MediaError(
 			`Unknown ${fields.kind.noun} source "${source}"`,

@@ -10,11 +10,11 @@ const operationsByResource: Record<string, Record<string, ZApiOperation>> = {
 };
 
 /**
- * Runs the chosen operation once per input item, in order. Every input item yields exactly one
- * output item paired to it: the operation's result, or with Continue On Fail an error item. This is
- * where an item's failure becomes the error n8n shows (see errors.ts): operations and the code they
- * call throw InputError (or MediaError, CredentialProblem) naming the parameter, and let n8n's own
- * errors pass.
+ * Runs the chosen operation once per input item, in order. Every input item yields output items
+ * paired to it: the operation's result (one item; one per posted part for a video sent in parts),
+ * or with Continue On Fail one error item. This is where an item's failure becomes the error n8n
+ * shows (see errors.ts): operations and the code they call throw InputError (or MediaError,
+ * CredentialProblem) naming the parameter, and let n8n's own errors pass.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -31,8 +31,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 					'Pick one of the operations the node lists; this workflow may come from a newer version of the node.',
 				);
 			}
-			const json = await operation.execute.call(this, itemIndex);
-			output.push({ json, pairedItem: { item: itemIndex } });
+			const result = await operation.execute.call(this, itemIndex);
+			for (const json of Array.isArray(result) ? result : [result]) output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			const nodeError = toNodeError(this.getNode(), error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;

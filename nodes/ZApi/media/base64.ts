@@ -182,3 +182,31 @@ export function writeBase64(source: Buffer, target: Buffer, offset: number): num
 	}
 	return offset;
 }
+
+/**
+ * writeBase64 for a file held as consecutive pieces (a split video's part: its header, then views
+ * of the source's chunks). Base64 encodes groups of 3 bytes, so the 1 or 2 bytes a piece ends
+ * with are carried into a group with the start of the next one.
+ */
+export function writeBase64Pieces(pieces: readonly Uint8Array[], target: Buffer, offset: number): number {
+	const carry = Buffer.alloc(3);
+	let carried = 0;
+	for (const piece of pieces) {
+		let start = 0;
+		if (carried > 0) {
+			start = Math.min(3 - carried, piece.length);
+			carry.set(piece.subarray(0, start), carried);
+			carried += start;
+			if (carried < 3) continue;
+			offset += target.write(carry.toString('base64'), offset, 'latin1');
+			carried = 0;
+		}
+		const whole = start + Math.floor((piece.length - start) / 3) * 3;
+		const view = Buffer.from(piece.buffer, piece.byteOffset + start, whole - start);
+		offset = writeBase64(view, target, offset);
+		carry.set(piece.subarray(whole), 0);
+		carried = piece.length - whole;
+	}
+	if (carried > 0) offset += target.write(carry.toString('base64', 0, carried), offset, 'latin1');
+	return offset;
+}

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { base64Length, writeBase64 } from './base64';
+import { base64Length, writeBase64, writeBase64Pieces } from './base64';
 import type { InlineMedia, PreparedMedia } from './source';
 
 /**
@@ -13,6 +13,7 @@ export function mediaRequestBody(field: string, media: PreparedMedia, others: ID
 	const body = mediaJsonBody(field, media, others);
 	media.payload = undefined;
 	media.content = undefined;
+	media.pieces = undefined;
 	return body;
 }
 
@@ -36,6 +37,7 @@ export function mediaJsonBody(field: string, media: InlineMedia, others: IDataOb
 	let offset = head.copy(body, 0);
 	if (media.payload !== undefined) offset += body.write(media.payload, offset, 'latin1');
 	else if (media.content) offset = writeBase64(media.content, body, offset);
+	else if (media.pieces) offset = writeBase64Pieces(media.pieces, body, offset);
 	if (offset !== head.length + payloadLength) throw new Error(`The request body's payload is ${offset - head.length} bytes, expected ${payloadLength}`);
 	tail.copy(body, offset);
 	return body;

@@ -22,6 +22,8 @@ export interface InlineMedia {
 	payload?: string;
 	/** The file's bytes. */
 	content?: Buffer;
+	/** The file's bytes as consecutive pieces (a part of a split video), when there is no content. */
+	pieces?: Uint8Array[];
 }
 
 /** A link Z-API downloads itself. */

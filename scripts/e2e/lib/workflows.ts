@@ -47,6 +47,8 @@ export interface Addresses {
 	oversizeFile: string;
 	/** http URL of the video on the test's video host. */
 	videoUrl: string;
+	/** Local path of a 3-minute video, for the example that splits it into statuses. */
+	longVideoFile: string;
 }
 
 /** Examples the e2e run executes (after adaptExample); any other example is imported but not run. */
@@ -56,6 +58,7 @@ export const EXAMPLES_RUN = [
 	'webhook-video-status.json',
 	'status-delivery-results.json',
 	'status-conversation.json',
+	'split-long-video-into-statuses.json',
 ];
 
 /** Rewrites one shipped example; anything not listed here stays exactly as shipped. */
@@ -63,6 +66,9 @@ function adaptExample(fileName: string, workflow: WorkflowFile, addresses: Addre
 	switch (fileName) {
 		case 'send-video-status-from-file.json':
 			nodeOfType(workflow, 'n8n-nodes-base.readWriteFile').parameters.fileSelector = addresses.videoFile;
+			break;
+		case 'split-long-video-into-statuses.json':
+			nodeOfType(workflow, 'n8n-nodes-base.readWriteFile').parameters.fileSelector = addresses.longVideoFile;
 			break;
 		case 'send-video-status-from-url.json': {
 			const assignments = (nodeOfType(workflow, 'n8n-nodes-base.set').parameters.assignments as { assignments: Array<{ name: string; value: unknown }> })

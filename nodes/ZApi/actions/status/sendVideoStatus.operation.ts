@@ -11,6 +11,7 @@ import { mediaSourceProperties, readMediaInput, urlHandlingOption } from '../med
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
+import { DEFAULT_SPLIT_INPUT_MB, MAX_SPLIT_INPUT_MB, sendVideoInParts } from './videoParts';
 
 /** Public names: workflows depend on them. */
 export const VIDEO_FIELDS: MediaFields = {
@@ -30,10 +31,29 @@ const videoCheckOptions: INodeProperties[] = [
 		options: [
 			{ name: 'Refuse', value: 'refuse', description: 'Stop the item with an error naming the duration, and send nothing' },
 			{ name: 'Send With Warning', value: 'warn', description: 'Send it, and add a warning to the output' },
+			{
+				name: 'Split Into Several Statuses',
+				value: 'split',
+				description:
+					'Cut it at keyframes (no re-encoding) into consecutive parts of at most the Maximum Duration and up to 10 MB each, posted in order; one output item per part',
+			},
+			{
+				name: 'Trim to Maximum Duration',
+				value: 'trim',
+				description: 'Post only its first Maximum Duration seconds (cut without re-encoding)',
+			},
 		],
 		default: 'refuse',
 		description:
-			'What to do with a video longer than the Maximum Duration. Refusing is the default because Z-API accepts such videos and WhatsApp then cuts or drops them without telling anyone.',
+			'What to do with a video longer than the Maximum Duration. Refusing is the default because Z-API accepts such videos and WhatsApp then cuts or drops them without telling anyone. Splitting and trimming work on files the node reads (binary, Base64, links with URL Handling = Download and Send File).',
+	},
+	{
+		displayName: 'Largest Video to Split (MB)',
+		name: 'splitMaxInputMb',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_SPLIT_INPUT_MB },
+		default: DEFAULT_SPLIT_INPUT_MB,
+		description: `With Longer Videos set to Split or Trim, the largest input file accepted (each part still has to stay within 10 MB). Up to ${MAX_SPLIT_INPUT_MB} MB.`,
 	},
 	{
 		displayName: 'Maximum Duration (Seconds)',
@@ -77,14 +97,33 @@ const description: INodeProperties[] = [
 	optionsCollection([...videoCheckOptions, urlHandlingOption(VIDEO_FIELDS)]),
 ];
 
-interface SendVideoOptions extends Partial<VideoCheckOptions> {
+interface SendVideoOptions extends Partial<Omit<VideoCheckOptions, 'longVideo'>> {
+	longVideo?: VideoCheckOptions['longVideo'] | 'split' | 'trim';
+	splitMaxInputMb?: number;
 	urlHandling?: UrlHandling;
 }
 
-async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as SendVideoOptions & IDataObject;
 	const { timeout, retry } = readRequestSettings(options);
 	const caption = readCaption(this, itemIndex);
+
+	if (options.longVideo === 'split' || options.longVideo === 'trim') {
+		const maxInputMb = getNumberOption(options.splitMaxInputMb, 'Largest Video to Split (MB)', {
+			min: 1,
+			max: MAX_SPLIT_INPUT_MB,
+			fallback: DEFAULT_SPLIT_INPUT_MB,
+		});
+		return await sendVideoInParts.call(this, itemIndex, VIDEO_FIELDS, {
+			mode: options.longVideo,
+			checks: readVideoChecks(options),
+			maxInputBytes: Math.floor(maxInputMb * 1024 * 1024),
+			urlHandling: options.urlHandling ?? 'checkThenPass',
+			caption,
+			timeout,
+			retry,
+		});
+	}
 
 	const { media, parameter } = await readMediaInput(this, itemIndex, VIDEO_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 	const checks = readVideoChecks(options);
@@ -112,7 +151,7 @@ function readVideoChecks(options: SendVideoOptions): VideoCheckOptions {
 			min: 0,
 			fallback: DEFAULT_VIDEO_CHECKS.maxDurationSeconds,
 		}),
-		longVideo: options.longVideo ?? DEFAULT_VIDEO_CHECKS.longVideo,
+		longVideo: options.longVideo === 'warn' ? 'warn' : DEFAULT_VIDEO_CHECKS.longVideo,
 		requireH264: options.requireH264 ?? DEFAULT_VIDEO_CHECKS.requireH264,
 		uninspectable: options.uninspectable ?? DEFAULT_VIDEO_CHECKS.uninspectable,
 	};

@@ -1,0 +1,274 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { MediaKind } from '../../media/kinds';
+import { concerning, InputError, MediaError } from '../../InputError';
+import { STATUS_VIDEO_MAX_BYTES, VIDEO } from '../../media/kinds';
+import { exceedsLimit, formatBytes } from '../../media/limits';
+import type { Mp4Inspection } from '../../media/mp4Inspector';
+import { inspectMp4 } from '../../media/mp4Inspector';
+import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4PartAssembler';
+import { fragmentedSeconds, prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
+import type { InlineMedia, PreparedMedia } from '../../media/source';
+import { downloadMedia, parseMediaUrl } from '../../media/source';
+import type { StreamedMedia } from '../../media/splitSource';
+import { readBinaryForSplit, sourceOf, toInlineMedia } from '../../media/splitSource';
+import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
+import { checkVideo, inspectInlineMedia } from '../../media/videoChecks';
+import type { RetryPolicy } from '../../transport/zApiRequest';
+import { mediaRequestBody } from '../../media/requestBody';
+import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
+import type { MediaFields, UrlHandling } from '../mediaInput';
+import { mediaParameter, readMediaInput } from '../mediaInput';
+import { getTextParameter } from '../parameters';
+
+/** Default of Options > Largest Video to Split (MB). */
+export const DEFAULT_SPLIT_INPUT_MB = 50;
+/** Files above this are refused even when the user raises the option: the node holds them in memory in some binary modes. */
+export const MAX_SPLIT_INPUT_MB = 200;
+
+export interface SplitSettings {
+	mode: 'split' | 'trim';
+	checks: VideoCheckOptions;
+	maxInputBytes: number;
+	urlHandling: UrlHandling;
+	caption: string;
+	timeout: number;
+	retry: RetryPolicy;
+}
+
+interface PostedPart {
+	number: number;
+	zaapId?: unknown;
+	messageId?: unknown;
+}
+
+/**
+ * Send Video Status with Longer Videos = Split Into Several Statuses or Trim to Maximum Duration:
+ * a video within the limits is sent as it is; a longer (or, when splitting, larger) one is cut at
+ * keyframes into parts that are posted one after the other, each an ordinary send-video-status
+ * call. Everything that can stop the item (sizes, keyframe gaps) is checked before the first post.
+ * Returns one output item per posted part.
+ */
+export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: number, fields: MediaFields, settings: SplitSettings): Promise<IDataObject[]> {
+	const source = this.getNodeParameter(fields.source, itemIndex) as string;
+	// Input problems name the field the video came from (the Source field itself when it is unknown).
+	const label = mediaParameter(fields, source) ?? `${fields.label} Source`;
+	const inputKind: MediaKind = { ...VIDEO, maxBytes: settings.maxInputBytes, limitSetBy: 'Options > Largest Video to Split (MB) allows' };
+
+	let index: MovieIndex | undefined;
+	let indexError: MediaError | undefined;
+	const media = await concerning(label, async (): Promise<PreparedMedia | StreamedMedia> => {
+		const read = await readSplittableMedia(this, itemIndex, fields, source, inputKind, settings);
+		if (read.kind === 'link') return read;
+		// A file that cannot be indexed may still be sent whole; the error matters only if it must be cut.
+		index = await readMovieIndex(sourceOf(read), read.bytes).catch((error: unknown) => {
+			if (!(error instanceof MediaError)) throw error;
+			indexError = error;
+			return undefined;
+		});
+		// Not an MP4 the splitter can read, but small enough to send whole: inspect it like any other file.
+		if (!index && read.kind === 'streamed' && !exceedsLimit(read.bytes, STATUS_VIDEO_MAX_BYTES)) return await toInlineMedia(read);
+		return read;
+	});
+	if (media.kind === 'link') return [await postWhole.call(this, itemIndex, media, checkOrFail(label, media, undefined, settings), settings)];
+
+	let inspection = index ? inspectIndex(index) : media.kind === 'inline' ? inspectInlineMedia(media) : undefined;
+	if (index && inspection && inspection.durationSeconds === undefined) {
+		// Fragmented MP4s usually leave the duration out of their header: their fragments tell it.
+		const seconds = fragmentedSeconds(index, media.bytes);
+		if (seconds !== undefined) inspection = { ...inspection, durationSeconds: seconds, issues: inspection.issues.filter((issue) => !issue.startsWith('movie duration not stored')) };
+	}
+	const maxSeconds = settings.checks.maxDurationSeconds;
+	const tooLong = maxSeconds > 0 && inspection?.durationSeconds !== undefined && inspection.durationSeconds > maxSeconds;
+	const tooLarge = exceedsLimit(media.bytes, STATUS_VIDEO_MAX_BYTES);
+	const mustCut = tooLong || (tooLarge && settings.mode === 'split');
+	// The duration check is this function's own: the others (codec, no video track, unreadable files)
+	// apply as usual. Where the source keeps its index does not matter for parts, which are all fast start.
+	const checked = inspection && mustCut ? { ...inspection, fastStart: undefined } : inspection;
+	const facts = checkOrFail(label, media, checked, settings);
+
+	return await concerning(label, async () => {
+		if (!mustCut) {
+			if (tooLarge) throw new MediaError(`The video is ${formatBytes(media.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}`, 'Trimming only shortens videos longer than the Maximum Duration. Set Longer Videos to Split Into Several Statuses, or send a smaller file.');
+			if (inspection?.durationSeconds === undefined && maxSeconds > 0) {
+				facts.warnings.push(`The video's duration could not be read${inspection?.issues.length ? ` (${inspection.issues[0]})` : ''}, so it was sent whole, without splitting or trimming`);
+			}
+			const whole = await toInlineMedia(media);
+			const durationSeconds = inspection?.durationSeconds;
+			const item = await postWhole.call(this, itemIndex, whole, facts, settings);
+			return [{ ...item, part: partFields(1, 1, 0, durationSeconds, whole.bytes), video: facts as unknown as IDataObject }];
+		}
+		if (!index) {
+			throw indexError ?? new MediaError('The video cannot be split', 'Send an MP4 (H.264) file.');
+		}
+		if (maxSeconds <= 0) {
+			throw new MediaError('The video is larger than 10 MB and Maximum Duration is 0, so there is no part length to split it into', 'Set Options > Maximum Duration (Seconds) to 60 (or less).');
+		}
+		const split = prepareSplitFromIndex(index, sourceOf(media), media.bytes, { maxPartSeconds: maxSeconds, mode: settings.mode });
+		refuseOversizeParts(split, settings.mode);
+		const count = split.plan.parts.length;
+		facts.warnings.push(
+			settings.mode === 'trim'
+				? `The video (${seconds(split.plan.sourceSeconds)}) was trimmed to its first ${seconds(split.plan.parts[0].durationSeconds)}`
+				: `The video (${seconds(split.plan.sourceSeconds)}) was split into ${count} parts at keyframes`,
+		);
+		if (split.plan.skippedTracks.length > 0) {
+			facts.warnings.push(`Tracks other than video and audio (${[...new Set(split.plan.skippedTracks)].join(', ')}) were left out of the ${settings.mode === 'trim' ? 'trimmed video' : 'parts'}`);
+		}
+		if (split.plan.droppedTailSeconds > 0) {
+			facts.warnings.push(`The last ${seconds(split.plan.droppedTailSeconds)} of audio run past the end of the video and were left out`);
+		}
+		return await postParts.call(this, itemIndex, split, media.mimeType, facts, settings, label);
+	});
+}
+
+/**
+ * What the video checks need, from the movie's index alone (ftyp, moov and an empty mdat): the
+ * media data is not read here, so the index pointing past that empty mdat says nothing about the
+ * file. A file that really is cut short fails when its parts are read.
+ */
+function inspectIndex(index: MovieIndex): Mp4Inspection {
+	const inspection = inspectMp4(skeletonOf(index));
+	return { ...inspection, cutShort: undefined, issues: inspection.issues.filter((issue) => !issue.startsWith('the sample tables point')) };
+}
+
+async function readSplittableMedia(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	fields: MediaFields,
+	source: string,
+	kind: MediaKind,
+	settings: SplitSettings,
+): Promise<PreparedMedia | StreamedMedia> {
+	if (source === 'url') {
+		// A link Z-API downloads cannot be cut; it is passed on as usual.
+		if (settings.urlHandling !== 'download') return (await readMediaInput(context, itemIndex, fields, settings.urlHandling, settings.timeout)).media;
+		const url = parseMediaUrl(getTextParameter(context, fields.url, `${fields.label} URL`, itemIndex), kind);
+		return await downloadMedia(context, url, kind, settings.timeout);
+	}
+	if (source === 'binary') {
+		const propertyName = getTextParameter(context, 'binaryPropertyName', 'Input Binary Field', itemIndex).trim();
+		if (propertyName === '') {
+			throw new MediaError('No binary field name is set', 'Enter the name of the input binary field that holds the video, usually "data".');
+		}
+		return await readBinaryForSplit(context, itemIndex, propertyName, kind);
+	}
+	// Base64 text (and unknown sources, which readMediaInput names in its error).
+	return (await readMediaInput(context, itemIndex, { ...fields, kind }, settings.urlHandling, settings.timeout)).media;
+}
+
+function checkOrFail(label: string, media: PreparedMedia | StreamedMedia, inspection: Mp4Inspection | undefined, settings: SplitSettings): VideoFacts {
+	const described: PreparedMedia = media.kind === 'streamed' ? { kind: 'inline', mimeType: media.mimeType, bytes: media.bytes } : media;
+	const facts = concerning(label, () => checkVideo(described, inspection, { ...settings.checks, maxDurationSeconds: 0 }));
+	if (media.kind === 'link') facts.warnings.push('Links that Z-API downloads are sent whole: set URL Handling to Download and Send File to split or trim them');
+	return facts;
+}
+
+function refuseOversizeParts(split: PreparedSplit, mode: SplitSettings['mode']): void {
+	split.layouts.forEach((layout, index) => {
+		if (!exceedsLimit(layout.bytes, STATUS_VIDEO_MAX_BYTES)) return;
+		const part = split.plan.parts[index];
+		const what =
+			mode === 'trim'
+				? `Its first ${seconds(part.durationSeconds)}`
+				: `Part ${part.number} of ${split.plan.parts.length} (${seconds(part.startSeconds)} to ${seconds(part.startSeconds + part.durationSeconds)})`;
+		throw new MediaError(
+			`${what} would be ${formatBytes(layout.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}. Nothing was posted`,
+			'Lower Options > Maximum Duration (Seconds) so each part holds less, or re-encode the video at a lower bitrate (720p H.264 at about 1.5 Mbit/s keeps 60 s under 10 MB).',
+		);
+	});
+}
+
+async function postWhole(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, facts: VideoFacts, settings: SplitSettings): Promise<IDataObject> {
+	const response = await zApiRequest.call(this, itemIndex, {
+		method: 'POST',
+		endpoint: 'send-video-status',
+		body: mediaRequestBody('video', media, settings.caption ? { caption: settings.caption } : {}),
+		timeout: settings.timeout,
+		validate: requireMessageId,
+		retry: settings.retry,
+	});
+	return { ...response, video: facts as unknown as IDataObject };
+}
+
+/** Posts the parts in order; the first failure stops the item, naming the parts already posted. */
+async function postParts(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	split: PreparedSplit,
+	mimeType: string,
+	facts: VideoFacts,
+	settings: SplitSettings,
+	label: string,
+): Promise<IDataObject[]> {
+	const count = split.plan.parts.length;
+	const items: IDataObject[] = [];
+	const posted: PostedPart[] = [];
+	const parts = split.parts();
+	let number = 0;
+	try {
+		for (const part of split.plan.parts) {
+			number = part.number;
+			// Only `media` refers to the part: once its body is written (which drops the pieces), the
+			// source chunks it was made of can go while the POST runs.
+			const media = await nextPartMedia(parts, mimeType);
+			if (!media) break;
+			const response = await zApiRequest.call(this, itemIndex, {
+				method: 'POST',
+				endpoint: 'send-video-status',
+				body: mediaRequestBody('video', media, settings.caption ? { caption: settings.caption } : {}),
+				timeout: settings.timeout,
+				validate: requireMessageId,
+				retry: settings.retry,
+			});
+			posted.push({ number: part.number, zaapId: response.zaapId, messageId: response.messageId });
+			items.push({ ...response, part: partFields(part.number, count, part.startSeconds, part.durationSeconds, media.bytes), video: facts as unknown as IDataObject });
+		}
+	} catch (error) {
+		throw partFailure(error, label, number, count, posted);
+	} finally {
+		// Stops reading the source when a part failed.
+		await parts.return(undefined);
+	}
+	return items;
+}
+
+async function nextPartMedia(parts: AsyncGenerator<PartBytes>, mimeType: string): Promise<InlineMedia | undefined> {
+	const next = await parts.next();
+	return next.done ? undefined : { kind: 'inline', mimeType, bytes: next.value.length, pieces: next.value.pieces };
+}
+
+function partFields(number: number, count: number, startSeconds: number, durationSeconds: number | undefined, bytes: number): IDataObject {
+	const round = (value: number) => Math.round(value * 1000) / 1000;
+	const fields: IDataObject = { number, count, startSeconds: round(startSeconds) };
+	if (durationSeconds !== undefined) fields.durationSeconds = round(durationSeconds);
+	fields.bytes = bytes;
+	return fields;
+}
+
+/**
+ * The failure of part `number`, told with the parts that did get posted (their IDs) and what was not
+ * sent. Z-API's answers (n8n errors, already naming the item) and crashes keep their kind with the
+ * message extended; an input problem (a file that ends early) stays one, naming its field.
+ */
+function partFailure(error: unknown, label: string, number: number, count: number, posted: PostedPart[]): unknown {
+	const already = posted.length
+		? `Already posted: ${posted.map((part) => `part ${part.number} (messageId ${String(part.messageId)}, zaapId ${String(part.zaapId)})`).join(', ')}`
+		: 'No part was posted';
+	const rest = number === count ? '' : number + 1 === count ? `; part ${count} was not sent` : `; parts ${number + 1} to ${count} were not sent`;
+	const advice = posted.length ? ' To post the rest, send the video again and delete the parts already posted, or cut the remaining part yourself.' : '';
+	const told = (reason: string) => `Part ${number} of ${count} failed: ${reason}. ${already}${rest}`;
+	if (error instanceof InputError) return new InputError(told(error.message), `${error.hint}${advice}`.trim(), error.parameter ?? label);
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		const item = / \[item \d+\]$/.exec(error.message)?.[0] ?? '';
+		error.message = `${told(error.message.slice(0, error.message.length - item.length))}${item}`;
+		error.context.postedParts = posted as unknown as IDataObject[];
+		error.description = `${error.description ?? ''}${advice}`.trim();
+		return error;
+	}
+	if (error instanceof Error) error.message = told(error.message);
+	return error;
+}
+
+const seconds = (value: number) => `${value.toFixed(1)} s`;

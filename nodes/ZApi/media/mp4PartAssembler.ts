@@ -1,0 +1,343 @@
+/**
+ * Reads a movie's index and fills its parts from the source's bytes as they stream by, so a
+ * 50 MB file stored on disk (or in n8n's database or object storage) never sits in memory whole:
+ * only the source chunks of the parts being filled do (usually one part, two where parts
+ * interleave in the source). A part is its header plus views of those chunks, never a copy.
+ */
+import { MediaError } from '../InputError';
+import type { Fragment } from './mp4Fragments';
+import { readSampleMovie } from './mp4SampleTables';
+import type { PartLayout, SplitOptions, SplitPlan } from './mp4Split';
+import { layoutPart, movieSeconds, planParts } from './mp4Split';
+
+/** The source, read front to back in chunks of any size; can be started again (a second pass). */
+export type OpenSource = () => AsyncIterable<Uint8Array>;
+
+export interface MovieIndex {
+	fileType?: Uint8Array;
+	/** The whole moov box, header included. */
+	moov: Uint8Array;
+	/** moov comes before the media: the first pass ended as soon as it was read. */
+	moovFirst: boolean;
+	/** A fragmented MP4's moof boxes (its moov has an mvex), read to the end of the file. */
+	fragments?: Fragment[];
+}
+
+// A 50 MB file's moov is well under 2 MB; far beyond is not a real one. The same budget caps a
+// fragmented file's moof boxes together.
+const MAX_MOOV_BYTES = 32 * 1024 * 1024;
+// A fragmented recording has a moof and an mdat per fragment: an hour in 1-second fragments is 7,200 of each.
+const MAX_TOP_LEVEL_BOXES = 100_000;
+const TWO_POW_32 = 0x1_0000_0000;
+
+/** Reads exactly the bytes asked for from a chunked source. */
+class SequentialReader {
+	private readonly iterator: AsyncIterator<Uint8Array>;
+	private chunk: Uint8Array = new Uint8Array(0);
+	private at = 0;
+	position = 0;
+
+	constructor(source: AsyncIterable<Uint8Array>) {
+		this.iterator = source[Symbol.asyncIterator]();
+	}
+
+	/** Up to `length` bytes (fewer only at the end of the source). */
+	async read(length: number): Promise<Uint8Array> {
+		const out = new Uint8Array(length);
+		let filled = 0;
+		while (filled < length) {
+			if (this.at >= this.chunk.length && !(await this.next())) break;
+			const take = Math.min(length - filled, this.chunk.length - this.at);
+			out.set(this.chunk.subarray(this.at, this.at + take), filled);
+			this.at += take;
+			filled += take;
+		}
+		this.position += filled;
+		return filled === length ? out : out.subarray(0, filled);
+	}
+
+	/** Skips `length` bytes; false when the source ended first. */
+	async skip(length: number): Promise<boolean> {
+		let left = length;
+		while (left > 0) {
+			if (this.at >= this.chunk.length && !(await this.next())) return false;
+			const take = Math.min(left, this.chunk.length - this.at);
+			this.at += take;
+			left -= take;
+			this.position += take;
+		}
+		return true;
+	}
+
+	async close(): Promise<void> {
+		await this.iterator.return?.();
+	}
+
+	private async next(): Promise<boolean> {
+		const { value, done } = await this.iterator.next();
+		if (done) return false;
+		this.chunk = value;
+		this.at = 0;
+		return true;
+	}
+}
+
+function uint32(bytes: Uint8Array, offset: number): number {
+	return bytes[offset] * 0x100_0000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
+}
+
+const fragmented = () =>
+	new MediaError(
+		'The video is a fragmented MP4 whose fragments (moof boxes) could not all be read (a fragment before the index, a file cut short, or too many), so it cannot be split',
+		'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
+	);
+
+/** Whether a box (header included) has a direct child of this type. */
+function hasChild(box: Uint8Array, type: string): boolean {
+	let offset = 8;
+	while (offset + 8 <= box.length) {
+		const size = uint32(box, offset);
+		if (String.fromCharCode(box[offset + 4], box[offset + 5], box[offset + 6], box[offset + 7]) === type) return true;
+		if (size < 8) return false;
+		offset += size;
+	}
+	return false;
+}
+
+/**
+ * Walks the top-level boxes to the moov (reading the whole file only when moov is at its end, or
+ * for a fragmented MP4, whose moof boxes are spread through it).
+ */
+export async function readMovieIndex(open: OpenSource, fileBytes: number): Promise<MovieIndex> {
+	const reader = new SequentialReader(open());
+	try {
+		let fileType: Uint8Array | undefined;
+		let mediaSeen = false;
+		let found: MovieIndex | undefined;
+		let fragmentBytes = 0;
+		const readBox = async (header: Uint8Array, size: number): Promise<Uint8Array | undefined> => {
+			const box = new Uint8Array(size);
+			box.set(header);
+			const rest = await reader.read(size - header.length);
+			if (rest.length < size - header.length) return undefined;
+			box.set(rest, header.length);
+			return box;
+		};
+		for (let count = 0; reader.position < fileBytes && count < MAX_TOP_LEVEL_BOXES; count++) {
+			const start = reader.position;
+			let header = await reader.read(8);
+			if (header.length < 8) break;
+			let size = uint32(header, 0);
+			const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
+			if (start === 0 && !/^[\x20-\x7e]{4}$/.test(type)) {
+				throw new MediaError('The video is not an MP4 or QuickTime file, so it cannot be split', 'Convert it to MP4 (H.264) first, or send a video within the limits.');
+			}
+			if (size === 1) {
+				const large = await reader.read(8);
+				if (large.length < 8) break;
+				size = uint32(large, 0) * TWO_POW_32 + uint32(large, 4);
+				const joined = new Uint8Array(16);
+				joined.set(header);
+				joined.set(large, 8);
+				header = joined;
+			} else if (size === 0) {
+				size = fileBytes - start;
+			}
+			if (size < header.length || size > fileBytes - start) {
+				throw new MediaError(
+					`The video file is damaged or cut short: its ${type.replace(/[^\x20-\x7e]/g, '?')} box at byte ${start} runs past the end`,
+					'Check that the whole file was downloaded or uploaded, or re-save it with a video editor.',
+				);
+			}
+			if (type === 'moof') {
+				// Fragments are only readable after the moov that says they exist.
+				if (!found?.fragments) throw fragmented();
+				fragmentBytes += size;
+				if (fragmentBytes > MAX_MOOV_BYTES) throw new MediaError("The video's fragments (moof) are implausibly large", 'Re-save the video with a video editor or converter.');
+				const box = await readBox(header, size);
+				if (!box) break;
+				found.fragments.push({ offset: start, box });
+				continue;
+			}
+			if (type === 'moov' && !found) {
+				if (size > MAX_MOOV_BYTES) throw new MediaError('The video\'s index (moov) is implausibly large', 'Re-save the video with a video editor or converter.');
+				const moov = await readBox(header, size);
+				if (!moov) break;
+				found = { fileType, moov, moovFirst: !mediaSeen };
+				if (!hasChild(moov, 'mvex')) return found;
+				found.fragments = [];
+				continue;
+			}
+			if (type === 'ftyp' && fileType === undefined && size <= 1024) {
+				const rest = await reader.read(size - header.length);
+				fileType = new Uint8Array(size);
+				fileType.set(header);
+				fileType.set(rest, header.length);
+				continue;
+			}
+			if (type === 'mdat') mediaSeen = true;
+			if (!(await reader.skip(size - header.length))) break;
+		}
+		if (found?.fragments && reader.position >= fileBytes) return found;
+		if (found?.fragments) throw fragmented();
+		throw new MediaError('The video has no readable index (moov box), so it cannot be split', 'Check that the whole file was uploaded, or re-save it with a video editor.');
+	} finally {
+		await reader.close();
+	}
+}
+
+/**
+ * A finished part: its bytes are the header followed by pieces of the source's own chunks (views,
+ * not copies), in order. The request body encodes them straight to Base64, so the part never needs
+ * a contiguous copy of its own.
+ */
+export interface PartBytes {
+	length: number;
+	pieces: Uint8Array[];
+}
+
+interface PartInProgress {
+	layout: PartLayout;
+	/** Pieces with where they go, in arrival order. */
+	found: Array<{ target: number; piece: Uint8Array }>;
+	/** Index of the first copy not yet complete. */
+	next: number;
+	done: boolean;
+}
+
+/**
+ * Fills the parts in one pass over the source and yields each as soon as it and every part
+ * before it are complete. A part holds on to the source chunks its samples are in until it is
+ * handed over, so the caller can post it and let it go before the next is read. Stops reading
+ * (closing the source) after the last part, or when the caller stops asking.
+ */
+export async function* assembleParts(open: OpenSource, layouts: PartLayout[], fileBytes: number): AsyncGenerator<PartBytes> {
+	const parts: PartInProgress[] = layouts.map((layout) => ({ layout, found: [], next: 0, done: layout.copies.length === 0 }));
+	let emitted = 0;
+	let position = 0;
+	for await (const chunk of open()) {
+		const chunkStart = position;
+		const chunkEnd = position + chunk.length;
+		position = chunkEnd;
+		for (let index = emitted; index < parts.length; index++) {
+			const part = parts[index];
+			if (part.done) continue;
+			const copies = part.layout.copies;
+			while (part.next < copies.length && copies[part.next].source < chunkEnd) {
+				const copy = copies[part.next];
+				const from = Math.max(copy.source, chunkStart);
+				const to = Math.min(copy.source + copy.length, chunkEnd);
+				if (to > from) part.found.push({ target: copy.target + (from - copy.source), piece: chunk.subarray(from - chunkStart, to - chunkStart) });
+				if (copy.source + copy.length > chunkEnd) break;
+				part.next++;
+			}
+			part.done = part.next === copies.length;
+		}
+		while (emitted < parts.length && parts[emitted].done) yield finish(parts[emitted++]);
+		if (emitted === parts.length) return;
+	}
+	while (emitted < parts.length && parts[emitted].done) yield finish(parts[emitted++]);
+	if (emitted < parts.length) {
+		throw new MediaError(
+			`The video file ended after ${position.toLocaleString('en-US')} bytes; ${fileBytes.toLocaleString('en-US')} were expected`,
+			'Check that the whole file was uploaded, then run the workflow again.',
+		);
+	}
+}
+
+function finish(part: PartInProgress): PartBytes {
+	const { layout } = part;
+	// Sources in file order (the usual layout) arrive in target order already; sort is then a no-op pass.
+	const found = part.found.sort((a, b) => a.target - b.target);
+	part.found = [];
+	const pieces = [layout.header];
+	let length = layout.header.length;
+	for (const { target, piece } of found) {
+		// Not reached for layouts prepareSplit accepted (it refuses overlapping samples); kept as a guard.
+		if (target !== length) throw new MediaError("The video's samples could not be put back together, so it cannot be split", 'Re-save the video with a video editor or converter.');
+		pieces.push(piece);
+		length += piece.length;
+	}
+	if (length !== layout.bytes) throw new MediaError("The video's samples could not be put back together, so it cannot be split", 'Re-save the video with a video editor or converter.');
+	return { length, pieces };
+}
+
+/** A part as one contiguous copy (for tests and tools; the node sends the pieces). */
+export function joinPieces(part: PartBytes): Uint8Array {
+	const joined = new Uint8Array(part.length);
+	let offset = 0;
+	for (const piece of part.pieces) {
+		joined.set(piece, offset);
+		offset += piece.length;
+	}
+	return joined;
+}
+
+export interface PreparedSplit {
+	plan: SplitPlan;
+	/** One per part, in order: each part's size is known before any media is read. */
+	layouts: PartLayout[];
+	moovFirst: boolean;
+	/** The parts' bytes, in order, filled in one more pass over the source. */
+	parts(): AsyncGenerator<PartBytes>;
+}
+
+/** Reads the index, plans the parts and lays them out; the media is read only when parts() is iterated. */
+export async function prepareSplit(open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
+	return prepareSplitFromIndex(await readMovieIndex(open, fileBytes), open, fileBytes, options);
+}
+
+/** prepareSplit for an index already read (to inspect the movie before deciding to split it). */
+export function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileBytes: number, options: SplitOptions): PreparedSplit {
+	try {
+		const movie = readSampleMovie(index.moov, fileBytes, index.fragments);
+		const plan = planParts(movie, options);
+		const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
+		// Each sample lies inside the file, but hostile tables could list the same bytes over and over.
+		// Real parts hold each sample once, except the few frames around open-GOP cuts.
+		const media = layouts.reduce((sum, layout) => sum + layout.bytes - layout.header.length, 0);
+		const overlapping = layouts.some(({ copies }) => copies.some((copy, index) => index > 0 && copy.source < copies[index - 1].source + copies[index - 1].length));
+		if (overlapping) {
+			throw new MediaError("The video's index (moov) lists samples that overlap each other in the file, so it cannot be split", 'Re-save the video with a video editor or converter.');
+		}
+		if (media > 2 * fileBytes) {
+			throw new MediaError("The video's index (moov) lists more media than the file holds, so it cannot be split", 'Re-save the video with a video editor or converter.');
+		}
+		return { plan, layouts, moovFirst: index.moovFirst, parts: () => assembleParts(open, layouts, fileBytes) };
+	} catch (error) {
+		// Anything but a MediaError is not expected; hostile input must still end in a clear error.
+		throw error instanceof MediaError
+			? error
+			: new MediaError(`The video could not be split (${error instanceof Error ? error.message : 'unexpected structure'})`, 'Re-save the video with a video editor or converter.');
+	}
+}
+
+/** A source held in memory, handed out in slices (no copies). */
+export function bufferSource(bytes: Uint8Array, chunkBytes = 1024 * 1024): OpenSource {
+	return async function* () {
+		for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
+	};
+}
+
+/** ftyp, moov and an empty mdat in the source's order: what the box reader (mp4Inspector.ts) needs. */
+export function skeletonOf(index: MovieIndex): Uint8Array {
+	const mdat = Uint8Array.of(0, 0, 0, 8, 0x6d, 0x64, 0x61, 0x74);
+	const parts = [index.fileType ?? new Uint8Array(0), ...(index.moovFirst ? [index.moov, mdat] : [mdat, index.moov])];
+	const skeleton = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+	let offset = 0;
+	for (const part of parts) {
+		skeleton.set(part, offset);
+		offset += part.length;
+	}
+	return skeleton;
+}
+
+/** A fragmented MP4's duration from its fragments (its mvhd usually says 0); undefined when unreadable. */
+export function fragmentedSeconds(index: MovieIndex, fileBytes: number): number | undefined {
+	if (!index.fragments) return undefined;
+	try {
+		return movieSeconds(readSampleMovie(index.moov, fileBytes, index.fragments));
+	} catch {
+		return undefined;
+	}
+}

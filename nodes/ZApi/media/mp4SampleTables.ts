@@ -1,0 +1,454 @@
+/**
+ * The sample tables of an MP4/QuickTime movie, expanded to one entry per sample, for cutting it
+ * into parts (mp4Split.ts). Reads only the moov box, which the caller has located and copied.
+ *
+ * The bytes are untrusted: every count is checked against the bytes that hold its entries (or,
+ * for counts no entry backs, against the file size and a fixed cap) before anything is allocated,
+ * so hostile tables end in a MediaError, never in an uncaught exception, a long loop or a huge
+ * allocation.
+ */
+import { MediaError } from '../InputError';
+import type { Fragment, FragmentSamples, TrackDefaults } from './mp4Fragments';
+import { readFragmentSamples } from './mp4Fragments';
+
+/** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
+export const MAX_SAMPLES = 1_000_000;
+const MAX_BOXES = 10_000;
+const MAX_DEPTH = 12;
+const TWO_POW_32 = 0x1_0000_0000;
+
+export interface SampleTrack {
+	kind: 'video' | 'audio';
+	/** tkhd track_ID (fragments name their track by it). */
+	trackId: number;
+	/** mdhd timescale: ticks per second of this track's media time. */
+	timescale: number;
+	sampleCount: number;
+	/** Where each sample starts in the file. */
+	offsets: Float64Array;
+	sizes: Uint32Array;
+	/** Decode time of each sample, in media ticks from the first. */
+	decodeTimes: Float64Array;
+	durations: Uint32Array;
+	/** Composition offsets (B-frames), when the track has a ctts. */
+	compositionOffsets?: Int32Array;
+	/** 1 for sync samples (keyframes); undefined when every sample is one (no stss). */
+	sync?: Uint8Array;
+	/** The stsd entry (1-based) each sample uses. */
+	descriptionIndex: Uint32Array;
+	/** Presentation start in movie ticks (empty edits before the media). */
+	emptyEditTicks: number;
+	/** Media time shown first (edit list media_time), in media ticks. */
+	mediaStart: number;
+	/** Length of the shown media in movie ticks; undefined when the edit list does not limit it. */
+	editDuration?: number;
+	/** Boxes copied into every part unchanged (tkhd and mdhd get new durations). */
+	boxes: { tkhd: Uint8Array; mdhd: Uint8Array; hdlr: Uint8Array; mediaInfoHeaders: Uint8Array[]; stsd: Uint8Array };
+}
+
+export interface SampleMovie {
+	/** mvhd timescale. */
+	timescale: number;
+	mvhd: Uint8Array;
+	tracks: SampleTrack[];
+	/** Handler types of tracks left out of the parts (timecode, metadata, subtitles). */
+	skippedTracks: string[];
+}
+
+interface Box {
+	type: string;
+	/** The whole box, header included. */
+	start: number;
+	contentStart: number;
+	end: number;
+}
+
+const damaged = (what: string) =>
+	new MediaError(
+		`The video's index (moov) is damaged: ${what}, so it cannot be split`,
+		'Re-save the video with a video editor or converter, or send a video within the limits.',
+	);
+
+function uint32(bytes: Uint8Array, offset: number): number {
+	return bytes[offset] * 0x100_0000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
+}
+
+function int32(bytes: Uint8Array, offset: number): number {
+	return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
+}
+
+function uint64(bytes: Uint8Array, offset: number): number {
+	return uint32(bytes, offset) * TWO_POW_32 + uint32(bytes, offset + 4);
+}
+
+function fourcc(bytes: Uint8Array, offset: number): string {
+	return String.fromCharCode(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]);
+}
+
+class MoovReader {
+	private boxes = 0;
+
+	constructor(private readonly bytes: Uint8Array) {}
+
+	/** The boxes directly inside [start, end); stops at anything that does not fit. */
+	children(start: number, end: number, depth: number): Box[] {
+		if (depth > MAX_DEPTH) throw damaged('boxes are nested too deeply');
+		const found: Box[] = [];
+		let offset = start;
+		while (end - offset >= 8) {
+			if (++this.boxes > MAX_BOXES) throw damaged(`it has more than ${MAX_BOXES} boxes`);
+			let size = uint32(this.bytes, offset);
+			let header = 8;
+			if (size === 1) {
+				if (end - offset < 16) throw damaged('a box header is cut off');
+				size = uint64(this.bytes, offset + 8);
+				header = 16;
+			} else if (size === 0) {
+				size = end - offset;
+			}
+			if (size < header || size > end - offset) {
+				// QuickTime ends some lists with a 32-bit zero.
+				if (uint32(this.bytes, offset) === 0) break;
+				throw damaged(`the ${fourcc(this.bytes, offset + 4).replace(/[^\x20-\x7e]/g, '?')} box has an invalid size`);
+			}
+			found.push({ type: fourcc(this.bytes, offset + 4), start: offset, contentStart: offset + header, end: offset + size });
+			offset += size;
+		}
+		return found;
+	}
+
+	inside(box: Box, depth: number): Box[] {
+		return this.children(box.contentStart, box.end, depth);
+	}
+
+	copy(box: Box): Uint8Array {
+		return this.bytes.slice(box.start, box.end);
+	}
+
+	/** Content of a full box after version and flags, checked to hold at least `length` bytes. */
+	fullBox(box: Box, length: number): { version: number; at: number } {
+		if (box.end - box.contentStart < 4 + length) throw damaged(`the ${box.type} box is too short`);
+		return { version: this.bytes[box.contentStart], at: box.contentStart + 4 };
+	}
+
+	/** A table's entry count, checked against the bytes its entries need. */
+	entryCount(box: Box, countAt: number, entryBytes: number): number {
+		const count = uint32(this.bytes, countAt);
+		if (count * entryBytes > box.end - countAt - 4) throw damaged(`the ${box.type} table lists more entries than it holds`);
+		return count;
+	}
+}
+
+function single(boxes: Box[], type: string): Box | undefined {
+	return boxes.find((box) => box.type === type);
+}
+
+function required(boxes: Box[], type: string, where: string): Box {
+	const box = single(boxes, type);
+	if (!box) throw damaged(`a track has no ${type} box in ${where}`);
+	return box;
+}
+
+/**
+ * Reads the moov box (header included) of a file of `fileBytes` bytes, plus, for a fragmented
+ * MP4, the samples its moof boxes list. Throws MediaError.
+ */
+export function readSampleMovie(moov: Uint8Array, fileBytes: number, fragments?: Fragment[]): SampleMovie {
+	try {
+		return readMovie(moov, fileBytes, fragments);
+	} catch (error) {
+		// Anything but a MediaError is not expected (every read is bounds-checked); hostile input must still end in a clear error.
+		throw error instanceof MediaError ? error : damaged(`unexpected structure (${error instanceof Error ? error.message : 'unknown'})`);
+	}
+}
+
+function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | undefined): SampleMovie {
+	const reader = new MoovReader(moov);
+	const [moovBox] = reader.children(0, moov.length, 0);
+	if (!moovBox || moovBox.type !== 'moov') throw damaged('it does not start with a moov box');
+	const children = reader.inside(moovBox, 1);
+	const mvex = single(children, 'mvex');
+	if (mvex && fragments === undefined) {
+		throw new MediaError(
+			'The video is a fragmented MP4 (its samples are indexed piece by piece in moof boxes, as live and screen recorders write them), which this node cannot split',
+			'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
+		);
+	}
+	const mvhdBox = single(children, 'mvhd');
+	if (!mvhdBox) throw damaged('it has no mvhd box');
+	const mvhd = reader.fullBox(mvhdBox, 20);
+	const timescale = uint32(moov, mvhd.at + (mvhd.version === 1 ? 16 : 8));
+	if (mvhd.version > 1 || timescale === 0) throw damaged('its movie header (mvhd) is unreadable');
+	if (mvhd.version === 1) reader.fullBox(mvhdBox, 32);
+
+	const tracks: SampleTrack[] = [];
+	const skippedTracks: string[] = [];
+	let samples = 0;
+	for (const trak of children.filter((box) => box.type === 'trak')) {
+		const track = readTrack(reader, moov, trak, fileBytes, MAX_SAMPLES - samples);
+		if (typeof track === 'string') skippedTracks.push(track);
+		else {
+			tracks.push(track);
+			samples += track.sampleCount;
+		}
+	}
+	if (mvex && fragments) {
+		const defaults = readTrackDefaults(reader, moov, mvex);
+		const startTimes = new Map(
+			tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
+		);
+		const fromFragments = readFragmentSamples(fragments, defaults, fileBytes, MAX_SAMPLES - samples, startTimes);
+		for (const [index, track] of tracks.entries()) {
+			const extra = fromFragments.get(track.trackId);
+			if (extra) tracks[index] = appendSamples(track, extra);
+		}
+	}
+	return { timescale, mvhd: reader.copy(mvhdBox), tracks, skippedTracks };
+}
+
+/** trex boxes: each track's default sample description, duration, size and flags. */
+function readTrackDefaults(reader: MoovReader, bytes: Uint8Array, mvex: Box): Map<number, TrackDefaults> {
+	const defaults = new Map<number, TrackDefaults>();
+	for (const trex of reader.inside(mvex, 2).filter((box) => box.type === 'trex')) {
+		const { at } = reader.fullBox(trex, 20);
+		defaults.set(uint32(bytes, at), {
+			descriptionIndex: uint32(bytes, at + 4),
+			duration: uint32(bytes, at + 8),
+			size: uint32(bytes, at + 12),
+			flags: uint32(bytes, at + 16),
+		});
+	}
+	return defaults;
+}
+
+/** A track with the samples of its fragments after those of its own tables. */
+function appendSamples(track: SampleTrack, extra: FragmentSamples): SampleTrack {
+	const count = track.sampleCount + extra.count;
+	const join = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(make: (length: number) => T, own: T | undefined, more: T | undefined, fill = 0): T => {
+		const joined = make(count);
+		if (own) joined.set(own, 0);
+		else joined.fill(fill, 0, track.sampleCount);
+		if (more) joined.set(more, track.sampleCount);
+		else joined.fill(fill, track.sampleCount);
+		return joined;
+	};
+	const withOffsets = track.compositionOffsets !== undefined || extra.compositionOffsets !== undefined;
+	return {
+		...track,
+		sampleCount: count,
+		offsets: join((length) => new Float64Array(length), track.offsets, extra.offsets),
+		sizes: join((length) => new Uint32Array(length), track.sizes, extra.sizes),
+		// Fragments without tfdt continue from the end of the track's own samples.
+		decodeTimes: join((length) => new Float64Array(length), track.decodeTimes, extra.decodeTimes),
+		durations: join((length) => new Uint32Array(length), track.durations, extra.durations),
+		compositionOffsets: withOffsets ? join((length) => new Int32Array(length), track.compositionOffsets, extra.compositionOffsets) : undefined,
+		sync: track.sync || extra.sync ? join((length) => new Uint8Array(length), track.sync, extra.sync, 1) : undefined,
+		descriptionIndex: join((length) => new Uint32Array(length), track.descriptionIndex, extra.descriptionIndex),
+	};
+}
+
+/** A track, or the handler type of a track that is neither video nor audio. */
+function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: number, samplesLeft: number): SampleTrack | string {
+	const trakChildren = reader.inside(trak, 2);
+	const mdia = required(trakChildren, 'mdia', 'trak');
+	const mdiaChildren = reader.inside(mdia, 3);
+	const hdlr = required(mdiaChildren, 'hdlr', 'mdia');
+	const handler = reader.fullBox(hdlr, 8);
+	const handlerType = fourcc(bytes, handler.at + 4);
+	if (handlerType !== 'vide' && handlerType !== 'soun') return handlerType.replace(/[^\x20-\x7e]/g, '?');
+	const tkhd = required(trakChildren, 'tkhd', 'trak');
+	reader.fullBox(tkhd, bytes[tkhd.contentStart] === 1 ? 92 : 80);
+	if (bytes[tkhd.contentStart] > 1) throw damaged('a track header (tkhd) has an unknown version');
+
+	const mdhd = required(mdiaChildren, 'mdhd', 'mdia');
+	const mediaHeader = reader.fullBox(mdhd, bytes[mdhd.contentStart] === 1 ? 28 : 16);
+	if (mediaHeader.version > 1) throw damaged('a media header (mdhd) has an unknown version');
+	const timescale = uint32(bytes, mediaHeader.at + (mediaHeader.version === 1 ? 16 : 8));
+	if (timescale === 0) throw damaged('a track has a zero timescale');
+
+	const minf = required(mdiaChildren, 'minf', 'mdia');
+	const minfChildren = reader.inside(minf, 4);
+	const stbl = required(minfChildren, 'stbl', 'minf');
+	const tables = reader.inside(stbl, 5);
+	const stsd = required(tables, 'stsd', 'stbl');
+
+	const track = readSampleTables(reader, bytes, tables, fileBytes, samplesLeft);
+	const edit = readEditList(reader, bytes, trakChildren);
+	return {
+		kind: handlerType === 'vide' ? 'video' : 'audio',
+		trackId: uint32(bytes, tkhd.contentStart + (bytes[tkhd.contentStart] === 1 ? 20 : 12)),
+		timescale,
+		...track,
+		...edit,
+		boxes: {
+			tkhd: reader.copy(tkhd),
+			mdhd: reader.copy(mdhd),
+			hdlr: reader.copy(hdlr),
+			mediaInfoHeaders: minfChildren.filter((box) => box.type !== 'stbl').map((box) => reader.copy(box)),
+			stsd: reader.copy(stsd),
+		},
+	};
+}
+
+type TableFacts = Pick<
+	SampleTrack,
+	'sampleCount' | 'offsets' | 'sizes' | 'decodeTimes' | 'durations' | 'compositionOffsets' | 'sync' | 'descriptionIndex'
+>;
+
+function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], fileBytes: number, samplesLeft: number): TableFacts {
+	// Sizes first: they fix the sample count every other table must agree with.
+	const stsz = single(tables, 'stsz');
+	if (!stsz) throw damaged(single(tables, 'stz2') ? 'compact sample sizes (stz2) are not supported' : 'a track has no sample size table (stsz)');
+	const sizeBox = reader.fullBox(stsz, 8);
+	const constantSize = uint32(bytes, sizeBox.at);
+	const sampleCount = constantSize === 0 ? reader.entryCount(stsz, sizeBox.at + 4, 4) : uint32(bytes, sizeBox.at + 4);
+	if (sampleCount > samplesLeft) throw damaged(`it lists more than ${MAX_SAMPLES.toLocaleString('en-US')} samples`);
+	if (constantSize !== 0 && constantSize * sampleCount > fileBytes) throw damaged('its samples add up to more than the file');
+	const sizes = new Uint32Array(sampleCount);
+	for (let index = 0; index < sampleCount; index++) {
+		sizes[index] = constantSize !== 0 ? constantSize : uint32(bytes, sizeBox.at + 8 + index * 4);
+	}
+
+	const durations = new Uint32Array(sampleCount);
+	const decodeTimes = new Float64Array(sampleCount);
+	const stts = single(tables, 'stts');
+	if (!stts) throw damaged('a track has no time-to-sample table (stts)');
+	const timeBox = reader.fullBox(stts, 4);
+	expandRuns(reader.entryCount(stts, timeBox.at, 8), sampleCount, 'stts', (entry) => {
+		const at = timeBox.at + 4 + entry * 8;
+		return [uint32(bytes, at), uint32(bytes, at + 4)];
+	}, (sample, duration) => {
+		durations[sample] = duration;
+	});
+	let time = 0;
+	for (let index = 0; index < sampleCount; index++) {
+		decodeTimes[index] = time;
+		time += durations[index];
+	}
+
+	let compositionOffsets: Int32Array | undefined;
+	const ctts = single(tables, 'ctts');
+	if (ctts) {
+		const offsets = new Int32Array(sampleCount);
+		const offsetBox = reader.fullBox(ctts, 4);
+		// Version 0 declares the offsets unsigned, but writers store negative ones there too.
+		expandRuns(reader.entryCount(ctts, offsetBox.at, 8), sampleCount, 'ctts', (entry) => {
+			const at = offsetBox.at + 4 + entry * 8;
+			return [uint32(bytes, at), int32(bytes, at + 4)];
+		}, (sample, offset) => {
+			offsets[sample] = offset;
+		});
+		compositionOffsets = offsets;
+	}
+
+	let sync: Uint8Array | undefined;
+	const stss = single(tables, 'stss');
+	if (stss) {
+		sync = new Uint8Array(sampleCount);
+		const syncBox = reader.fullBox(stss, 4);
+		const count = reader.entryCount(stss, syncBox.at, 4);
+		for (let entry = 0; entry < count; entry++) {
+			const sample = uint32(bytes, syncBox.at + 4 + entry * 4);
+			if (sample >= 1 && sample <= sampleCount) sync[sample - 1] = 1;
+		}
+	}
+
+	const { offsets, descriptionIndex } = readChunks(reader, bytes, tables, sizes, fileBytes);
+	return { sampleCount, offsets, sizes, decodeTimes, durations, compositionOffsets, sync, descriptionIndex };
+}
+
+/** Expands run-length entries (count, value) into exactly sampleCount samples. */
+function expandRuns(
+	entries: number,
+	sampleCount: number,
+	table: string,
+	entryAt: (entry: number) => [number, number],
+	set: (sample: number, value: number) => void,
+): void {
+	let sample = 0;
+	for (let entry = 0; entry < entries && sample < sampleCount; entry++) {
+		const [count, value] = entryAt(entry);
+		const end = Math.min(sampleCount, sample + count);
+		for (; sample < end; sample++) set(sample, value);
+	}
+	if (sample < sampleCount) throw damaged(`the ${table} table covers ${sample} of ${sampleCount} samples`);
+}
+
+function readChunks(
+	reader: MoovReader,
+	bytes: Uint8Array,
+	tables: Box[],
+	sizes: Uint32Array,
+	fileBytes: number,
+): { offsets: Float64Array; descriptionIndex: Uint32Array } {
+	const sampleCount = sizes.length;
+	const stco = single(tables, 'stco') ?? single(tables, 'co64');
+	const stsc = single(tables, 'stsc');
+	if (!stco || !stsc) throw damaged('a track has no chunk tables (stsc, stco)');
+	const wide = stco.type === 'co64';
+	const chunkBox = reader.fullBox(stco, 4);
+	const chunkCount = reader.entryCount(stco, chunkBox.at, wide ? 8 : 4);
+	const mapBox = reader.fullBox(stsc, 4);
+	const mapEntries = reader.entryCount(stsc, mapBox.at, 12);
+
+	const offsets = new Float64Array(sampleCount);
+	const descriptionIndex = new Uint32Array(sampleCount);
+	let sample = 0;
+	for (let entry = 0; entry < mapEntries && sample < sampleCount; entry++) {
+		const at = mapBox.at + 4 + entry * 12;
+		const firstChunk = uint32(bytes, at);
+		const perChunk = uint32(bytes, at + 4);
+		const description = uint32(bytes, at + 8);
+		const nextFirst = entry + 1 < mapEntries ? uint32(bytes, at + 12) : chunkCount + 1;
+		if (firstChunk < 1 || nextFirst <= firstChunk) throw damaged('the stsc table is out of order');
+		// Each chunk holds at least one sample, so the loop ends after at most sampleCount chunks.
+		for (let chunk = firstChunk; chunk < nextFirst && chunk <= chunkCount && sample < sampleCount; chunk++) {
+			if (perChunk === 0) throw damaged('the stsc table has an empty chunk');
+			const chunkAt = chunkBox.at + 4 + (chunk - 1) * (wide ? 8 : 4);
+			let offset = wide ? uint64(bytes, chunkAt) : uint32(bytes, chunkAt);
+			const end = Math.min(sampleCount, sample + perChunk);
+			for (; sample < end; sample++) {
+				if (offset + sizes[sample] > fileBytes) throw damaged(`sample ${sample + 1} lies past the end of the file`);
+				offsets[sample] = offset;
+				descriptionIndex[sample] = description;
+				offset += sizes[sample];
+			}
+		}
+	}
+	if (sample < sampleCount) throw damaged(`the chunk tables place ${sample} of ${sampleCount} samples`);
+	return { offsets, descriptionIndex };
+}
+
+function readEditList(reader: MoovReader, bytes: Uint8Array, trakChildren: Box[]): Pick<SampleTrack, 'emptyEditTicks' | 'mediaStart' | 'editDuration'> {
+	const edts = single(trakChildren, 'edts');
+	const elst = edts ? single(reader.inside(edts, 3), 'elst') : undefined;
+	if (!elst) return { emptyEditTicks: 0, mediaStart: 0 };
+	const list = reader.fullBox(elst, 4);
+	if (list.version > 1) throw damaged('an edit list (elst) has an unknown version');
+	const entryBytes = list.version === 1 ? 20 : 12;
+	const count = reader.entryCount(elst, list.at, entryBytes);
+	let emptyEditTicks = 0;
+	let edit: { duration: number; mediaTime: number } | undefined;
+	for (let entry = 0; entry < count; entry++) {
+		const at = list.at + 4 + entry * entryBytes;
+		const duration = list.version === 1 ? uint64(bytes, at) : uint32(bytes, at);
+		const mediaTime = list.version === 1 ? int32(bytes, at + 8) * TWO_POW_32 + uint32(bytes, at + 12) : int32(bytes, at + 4);
+		const rate = int32(bytes, at + (list.version === 1 ? 16 : 8));
+		if (mediaTime === -1) {
+			if (edit) throw unsupportedEdits();
+			emptyEditTicks += duration;
+			continue;
+		}
+		if (edit || rate !== 0x1_0000 || mediaTime < 0) throw unsupportedEdits();
+		edit = { duration, mediaTime };
+	}
+	if (!edit) return { emptyEditTicks, mediaStart: 0 };
+	return { emptyEditTicks, mediaStart: edit.mediaTime, editDuration: edit.duration > 0 ? edit.duration : undefined };
+}
+
+function unsupportedEdits(): MediaError {
+	return new MediaError(
+		'The video has an edit list that plays its media in several pieces or at another speed, which this node cannot split',
+		'Export the video again from the editor that made it (as a single continuous clip), or send a video within the limits.',
+	);
+}
