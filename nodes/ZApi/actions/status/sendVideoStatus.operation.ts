@@ -2,16 +2,14 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { concerning } from '../../InputError';
 import { VIDEO } from '../../media/kinds';
-import { mediaRequestBody } from '../../media/requestBody';
 import type { VideoCheckOptions } from '../../media/videoChecks';
 import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../media/videoChecks';
-import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
 import { mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
-import { DEFAULT_SPLIT_INPUT_MB, MAX_SPLIT_INPUT_MB, sendVideoInParts } from './videoParts';
+import { DEFAULT_SPLIT_INPUT_MB, MAX_SPLIT_INPUT_MB, postVideoStatus, sendVideoInParts } from './videoParts';
 
 /** Public names: workflows depend on them. */
 export const VIDEO_FIELDS: MediaFields = {
@@ -130,16 +128,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	// A refused video is a problem with the field it came from.
 	const facts = concerning(parameter, () => checkVideo(media, inspectInlineMedia(media), checks));
 
-	const body = mediaRequestBody('video', media, caption ? { caption } : {});
-
-	const response = await zApiRequest.call(this, itemIndex, {
-		method: 'POST',
-		endpoint: 'send-video-status',
-		body,
-		timeout,
-		validate: requireMessageId,
-		retry,
-	});
+	const response = await postVideoStatus.call(this, itemIndex, media, { caption, timeout, retry });
 	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
 	return { ...response, video: facts as unknown as IDataObject };
 }

@@ -180,8 +180,14 @@ function refuseOversizeParts(split: PreparedSplit, mode: SplitSettings['mode']):
 	});
 }
 
-async function postWhole(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, facts: VideoFacts, settings: SplitSettings): Promise<IDataObject> {
-	const response = await zApiRequest.call(this, itemIndex, {
+/** One send-video-status call: the status, or one part of a series. */
+export async function postVideoStatus(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	media: PreparedMedia,
+	settings: Pick<SplitSettings, 'caption' | 'timeout' | 'retry'>,
+): Promise<IDataObject> {
+	return await zApiRequest.call(this, itemIndex, {
 		method: 'POST',
 		endpoint: 'send-video-status',
 		body: mediaRequestBody('video', media, settings.caption ? { caption: settings.caption } : {}),
@@ -189,6 +195,10 @@ async function postWhole(this: IExecuteFunctions, itemIndex: number, media: Prep
 		validate: requireMessageId,
 		retry: settings.retry,
 	});
+}
+
+async function postWhole(this: IExecuteFunctions, itemIndex: number, media: PreparedMedia, facts: VideoFacts, settings: SplitSettings): Promise<IDataObject> {
+	const response = await postVideoStatus.call(this, itemIndex, media, settings);
 	return { ...response, video: facts as unknown as IDataObject };
 }
 
@@ -214,14 +224,7 @@ async function postParts(
 			// source chunks it was made of can go while the POST runs.
 			const media = await nextPartMedia(parts, mimeType);
 			if (!media) break;
-			const response = await zApiRequest.call(this, itemIndex, {
-				method: 'POST',
-				endpoint: 'send-video-status',
-				body: mediaRequestBody('video', media, settings.caption ? { caption: settings.caption } : {}),
-				timeout: settings.timeout,
-				validate: requireMessageId,
-				retry: settings.retry,
-			});
+			const response = await postVideoStatus.call(this, itemIndex, media, settings);
 			posted.push({ number: part.number, zaapId: response.zaapId, messageId: response.messageId });
 			items.push({ ...response, part: partFields(part.number, count, part.startSeconds, part.durationSeconds, media.bytes), video: facts as unknown as IDataObject });
 		}
