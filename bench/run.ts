@@ -1,6 +1,6 @@
 /**
  * npm run bench: the Z-API node against a bare client, the streamed floor and n8n's usual workaround,
- * side by side, on loopback. See the README section "Performance" for how to read the output.
+ * side by side, on loopback. See docs/benchmark.md for how to read the output.
  *
  * `npx ts-node --transpile-only bench/run.ts --report bench/results/latest.json` prints a saved run again.
  *
