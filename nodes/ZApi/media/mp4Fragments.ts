@@ -8,6 +8,7 @@
  * anything is allocated.
  */
 import { MediaError } from '../InputError';
+import { readInt32, readUint32, readUint64 } from './bytes';
 
 /** A moof box, whole, and where it starts in the file. */
 export interface Fragment {
@@ -44,17 +45,8 @@ const damaged = (what: string) =>
 		'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
 	);
 
-function uint32(bytes: Uint8Array, offset: number): number {
-	return bytes[offset] * 0x100_0000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
-}
 
-function int32(bytes: Uint8Array, offset: number): number {
-	return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
-}
 
-function uint64(bytes: Uint8Array, offset: number): number {
-	return uint32(bytes, offset) * 0x1_0000_0000 + uint32(bytes, offset + 4);
-}
 
 interface Child {
 	type: string;
@@ -68,7 +60,7 @@ function children(bytes: Uint8Array, start: number, end: number, counter: { boxe
 	let offset = start;
 	while (end - offset >= 8) {
 		if (++counter.boxes > MAX_BOXES) throw damaged(`they hold more than ${MAX_BOXES.toLocaleString('en-US')} boxes`);
-		const size = uint32(bytes, offset);
+		const size = readUint32(bytes, offset);
 		if (size < 8 || size > end - offset) throw damaged('a box has an invalid size');
 		found.push({ type: String.fromCharCode(bytes[offset + 4], bytes[offset + 5], bytes[offset + 6], bytes[offset + 7]), start: offset, end: offset + size });
 		offset += size;
@@ -116,8 +108,8 @@ export function readFragmentSamples(
 			const parts = children(box, traf.start + 8, traf.end, counter);
 			const tfhd = parts.find((child) => child.type === 'tfhd');
 			if (!tfhd || tfhd.end - tfhd.start < 16) throw damaged('a track fragment has no readable header (tfhd)');
-			const tfhdFlags = uint32(box, tfhd.start + 8) & 0xff_ffff;
-			const trackId = uint32(box, tfhd.start + 12);
+			const tfhdFlags = readUint32(box, tfhd.start + 8) & 0xff_ffff;
+			const trackId = readUint32(box, tfhd.start + 12);
 			const trex = trackDefaults.get(trackId);
 			if (!trex) throw damaged(`a fragment names track ${trackId}, which the movie does not define`);
 			// Optional tfhd fields, in order, each present when its flag is set.
@@ -125,7 +117,7 @@ export function readFragmentSamples(
 			const field = (flag: number, size: number): number | undefined => {
 				if (!(tfhdFlags & flag)) return undefined;
 				if (at + size > tfhd.end) throw damaged('a track fragment header (tfhd) is too short');
-				const value = size === 8 ? uint64(box, at) : uint32(box, at);
+				const value = size === 8 ? readUint64(box, at) : readUint32(box, at);
 				at += size;
 				return value;
 			};
@@ -146,25 +138,25 @@ export function readFragmentSamples(
 			if (tfdt) {
 				const version = box[tfdt.start + 8];
 				if (tfdt.end - tfdt.start < (version === 1 ? 20 : 16)) throw damaged('a decode time box (tfdt) is too short');
-				decodeTime = version === 1 ? uint64(box, tfdt.start + 12) : uint32(box, tfdt.start + 12);
+				decodeTime = version === 1 ? readUint64(box, tfdt.start + 12) : readUint32(box, tfdt.start + 12);
 			}
 
 			let nextData = dataStart;
 			for (const trun of parts.filter((child) => child.type === 'trun')) {
 				if (trun.end - trun.start < 16) throw damaged('a track run (trun) is too short');
-				const flags = uint32(box, trun.start + 8) & 0xff_ffff;
-				const count = uint32(box, trun.start + 12);
+				const flags = readUint32(box, trun.start + 8) & 0xff_ffff;
+				const count = readUint32(box, trun.start + 12);
 				let entry = trun.start + 16;
 				let runData = nextData;
 				if (flags & 0x1) {
 					if (entry + 4 > trun.end) throw damaged('a track run (trun) is too short');
-					runData = dataStart + int32(box, entry);
+					runData = dataStart + readInt32(box, entry);
 					entry += 4;
 				}
 				let firstSampleFlags: number | undefined;
 				if (flags & 0x4) {
 					if (entry + 4 > trun.end) throw damaged('a track run (trun) is too short');
-					firstSampleFlags = uint32(box, entry);
+					firstSampleFlags = readUint32(box, entry);
 					entry += 4;
 				}
 				const entryBytes = 4 * [0x100, 0x200, 0x400, 0x800].filter((bit) => flags & bit).length;
@@ -205,11 +197,11 @@ export function readFragmentSamples(
 		let entry = run.at;
 		for (let index = 0; index < run.count; index++) {
 			const sample = track.filled++;
-			const duration = run.flags & 0x100 ? uint32(run.bytes, (entry += 4) - 4) : run.defaults.duration;
-			const size = run.flags & 0x200 ? uint32(run.bytes, (entry += 4) - 4) : run.defaults.size;
-			let flags = run.flags & 0x400 ? uint32(run.bytes, (entry += 4) - 4) : run.defaults.flags;
+			const duration = run.flags & 0x100 ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.duration;
+			const size = run.flags & 0x200 ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.size;
+			let flags = run.flags & 0x400 ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.flags;
 			if (index === 0 && run.firstSampleFlags !== undefined) flags = run.firstSampleFlags;
-			const composition = run.flags & 0x800 ? int32(run.bytes, (entry += 4) - 4) : 0;
+			const composition = run.flags & 0x800 ? readInt32(run.bytes, (entry += 4) - 4) : 0;
 			if (data < 0 || data + size > fileBytes) throw damaged(`a sample lies outside the file`);
 			track.offsets[sample] = data;
 			track.sizes[sample] = size;
@@ -231,6 +223,6 @@ function runBytes(bytes: Uint8Array, at: number, flags: number, count: number, d
 	const step = 4 * [0x100, 0x200, 0x400, 0x800].filter((bit) => flags & bit).length;
 	const sizeAt = flags & 0x100 ? 4 : 0;
 	let total = 0;
-	for (let index = 0; index < count; index++) total += uint32(bytes, at + index * step + sizeAt);
+	for (let index = 0; index < count; index++) total += readUint32(bytes, at + index * step + sizeAt);
 	return total;
 }

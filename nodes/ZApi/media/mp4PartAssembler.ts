@@ -9,6 +9,7 @@ import type { Fragment } from './mp4Fragments';
 import { readSampleMovie } from './mp4SampleTables';
 import type { PartLayout, SplitOptions, SplitPlan } from './mp4Split';
 import { layoutPart, movieSeconds, planParts } from './mp4Split';
+import { readUint32 } from './bytes';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -82,9 +83,6 @@ class SequentialReader {
 	}
 }
 
-function uint32(bytes: Uint8Array, offset: number): number {
-	return bytes[offset] * 0x100_0000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
-}
 
 const fragmented = () =>
 	new MediaError(
@@ -96,7 +94,7 @@ const fragmented = () =>
 function hasChild(box: Uint8Array, type: string): boolean {
 	let offset = 8;
 	while (offset + 8 <= box.length) {
-		const size = uint32(box, offset);
+		const size = readUint32(box, offset);
 		if (String.fromCharCode(box[offset + 4], box[offset + 5], box[offset + 6], box[offset + 7]) === type) return true;
 		if (size < 8) return false;
 		offset += size;
@@ -127,7 +125,7 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 			const start = reader.position;
 			let header = await reader.read(8);
 			if (header.length < 8) break;
-			let size = uint32(header, 0);
+			let size = readUint32(header, 0);
 			const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
 			if (start === 0 && !/^[\x20-\x7e]{4}$/.test(type)) {
 				throw new MediaError('The video is not an MP4 or QuickTime file, so it cannot be split', 'Convert it to MP4 (H.264) first, or send a video within the limits.');
@@ -135,7 +133,7 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 			if (size === 1) {
 				const large = await reader.read(8);
 				if (large.length < 8) break;
-				size = uint32(large, 0) * TWO_POW_32 + uint32(large, 4);
+				size = readUint32(large, 0) * TWO_POW_32 + readUint32(large, 4);
 				const joined = new Uint8Array(16);
 				joined.set(header);
 				joined.set(large, 8);

@@ -10,6 +10,7 @@
 import { MediaError } from '../InputError';
 import type { Fragment, FragmentSamples, TrackDefaults } from './mp4Fragments';
 import { readFragmentSamples } from './mp4Fragments';
+import { readInt32, readUint32, readUint64 } from './bytes';
 
 /** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
 export const MAX_SAMPLES = 1_000_000;
@@ -69,17 +70,8 @@ const damaged = (what: string) =>
 		'Re-save the video with a video editor or converter, or send a video within the limits.',
 	);
 
-function uint32(bytes: Uint8Array, offset: number): number {
-	return bytes[offset] * 0x100_0000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
-}
 
-function int32(bytes: Uint8Array, offset: number): number {
-	return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
-}
 
-function uint64(bytes: Uint8Array, offset: number): number {
-	return uint32(bytes, offset) * TWO_POW_32 + uint32(bytes, offset + 4);
-}
 
 function fourcc(bytes: Uint8Array, offset: number): string {
 	return String.fromCharCode(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]);
@@ -97,18 +89,18 @@ class MoovReader {
 		let offset = start;
 		while (end - offset >= 8) {
 			if (++this.boxes > MAX_BOXES) throw damaged(`it has more than ${MAX_BOXES} boxes`);
-			let size = uint32(this.bytes, offset);
+			let size = readUint32(this.bytes, offset);
 			let header = 8;
 			if (size === 1) {
 				if (end - offset < 16) throw damaged('a box header is cut off');
-				size = uint64(this.bytes, offset + 8);
+				size = readUint64(this.bytes, offset + 8);
 				header = 16;
 			} else if (size === 0) {
 				size = end - offset;
 			}
 			if (size < header || size > end - offset) {
 				// QuickTime ends some lists with a 32-bit zero.
-				if (uint32(this.bytes, offset) === 0) break;
+				if (readUint32(this.bytes, offset) === 0) break;
 				throw damaged(`the ${fourcc(this.bytes, offset + 4).replace(/[^\x20-\x7e]/g, '?')} box has an invalid size`);
 			}
 			found.push({ type: fourcc(this.bytes, offset + 4), start: offset, contentStart: offset + header, end: offset + size });
@@ -133,7 +125,7 @@ class MoovReader {
 
 	/** A table's entry count, checked against the bytes its entries need. */
 	entryCount(box: Box, countAt: number, entryBytes: number): number {
-		const count = uint32(this.bytes, countAt);
+		const count = readUint32(this.bytes, countAt);
 		if (count * entryBytes > box.end - countAt - 4) throw damaged(`the ${box.type} table lists more entries than it holds`);
 		return count;
 	}
@@ -177,7 +169,7 @@ function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | 
 	const mvhdBox = single(children, 'mvhd');
 	if (!mvhdBox) throw damaged('it has no mvhd box');
 	const mvhd = reader.fullBox(mvhdBox, 20);
-	const timescale = uint32(moov, mvhd.at + (mvhd.version === 1 ? 16 : 8));
+	const timescale = readUint32(moov, mvhd.at + (mvhd.version === 1 ? 16 : 8));
 	if (mvhd.version > 1 || timescale === 0) throw damaged('its movie header (mvhd) is unreadable');
 	if (mvhd.version === 1) reader.fullBox(mvhdBox, 32);
 
@@ -211,11 +203,11 @@ function readTrackDefaults(reader: MoovReader, bytes: Uint8Array, mvex: Box): Ma
 	const defaults = new Map<number, TrackDefaults>();
 	for (const trex of reader.inside(mvex, 2).filter((box) => box.type === 'trex')) {
 		const { at } = reader.fullBox(trex, 20);
-		defaults.set(uint32(bytes, at), {
-			descriptionIndex: uint32(bytes, at + 4),
-			duration: uint32(bytes, at + 8),
-			size: uint32(bytes, at + 12),
-			flags: uint32(bytes, at + 16),
+		defaults.set(readUint32(bytes, at), {
+			descriptionIndex: readUint32(bytes, at + 4),
+			duration: readUint32(bytes, at + 8),
+			size: readUint32(bytes, at + 12),
+			flags: readUint32(bytes, at + 16),
 		});
 	}
 	return defaults;
@@ -263,7 +255,7 @@ function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: 
 	const mdhd = required(mdiaChildren, 'mdhd', 'mdia');
 	const mediaHeader = reader.fullBox(mdhd, bytes[mdhd.contentStart] === 1 ? 28 : 16);
 	if (mediaHeader.version > 1) throw damaged('a media header (mdhd) has an unknown version');
-	const timescale = uint32(bytes, mediaHeader.at + (mediaHeader.version === 1 ? 16 : 8));
+	const timescale = readUint32(bytes, mediaHeader.at + (mediaHeader.version === 1 ? 16 : 8));
 	if (timescale === 0) throw damaged('a track has a zero timescale');
 
 	const minf = required(mdiaChildren, 'minf', 'mdia');
@@ -276,7 +268,7 @@ function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: 
 	const edit = readEditList(reader, bytes, trakChildren);
 	return {
 		kind: handlerType === 'vide' ? 'video' : 'audio',
-		trackId: uint32(bytes, tkhd.contentStart + (bytes[tkhd.contentStart] === 1 ? 20 : 12)),
+		trackId: readUint32(bytes, tkhd.contentStart + (bytes[tkhd.contentStart] === 1 ? 20 : 12)),
 		timescale,
 		...track,
 		...edit,
@@ -300,13 +292,13 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	const stsz = single(tables, 'stsz');
 	if (!stsz) throw damaged(single(tables, 'stz2') ? 'compact sample sizes (stz2) are not supported' : 'a track has no sample size table (stsz)');
 	const sizeBox = reader.fullBox(stsz, 8);
-	const constantSize = uint32(bytes, sizeBox.at);
-	const sampleCount = constantSize === 0 ? reader.entryCount(stsz, sizeBox.at + 4, 4) : uint32(bytes, sizeBox.at + 4);
+	const constantSize = readUint32(bytes, sizeBox.at);
+	const sampleCount = constantSize === 0 ? reader.entryCount(stsz, sizeBox.at + 4, 4) : readUint32(bytes, sizeBox.at + 4);
 	if (sampleCount > samplesLeft) throw damaged(`it lists more than ${MAX_SAMPLES.toLocaleString('en-US')} samples`);
 	if (constantSize !== 0 && constantSize * sampleCount > fileBytes) throw damaged('its samples add up to more than the file');
 	const sizes = new Uint32Array(sampleCount);
 	for (let index = 0; index < sampleCount; index++) {
-		sizes[index] = constantSize !== 0 ? constantSize : uint32(bytes, sizeBox.at + 8 + index * 4);
+		sizes[index] = constantSize !== 0 ? constantSize : readUint32(bytes, sizeBox.at + 8 + index * 4);
 	}
 
 	const durations = new Uint32Array(sampleCount);
@@ -316,7 +308,7 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	const timeBox = reader.fullBox(stts, 4);
 	expandRuns(reader.entryCount(stts, timeBox.at, 8), sampleCount, 'stts', (entry) => {
 		const at = timeBox.at + 4 + entry * 8;
-		return [uint32(bytes, at), uint32(bytes, at + 4)];
+		return [readUint32(bytes, at), readUint32(bytes, at + 4)];
 	}, (sample, duration) => {
 		durations[sample] = duration;
 	});
@@ -334,7 +326,7 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 		// Version 0 declares the offsets unsigned, but writers store negative ones there too.
 		expandRuns(reader.entryCount(ctts, offsetBox.at, 8), sampleCount, 'ctts', (entry) => {
 			const at = offsetBox.at + 4 + entry * 8;
-			return [uint32(bytes, at), int32(bytes, at + 4)];
+			return [readUint32(bytes, at), readInt32(bytes, at + 4)];
 		}, (sample, offset) => {
 			offsets[sample] = offset;
 		});
@@ -348,7 +340,7 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 		const syncBox = reader.fullBox(stss, 4);
 		const count = reader.entryCount(stss, syncBox.at, 4);
 		for (let entry = 0; entry < count; entry++) {
-			const sample = uint32(bytes, syncBox.at + 4 + entry * 4);
+			const sample = readUint32(bytes, syncBox.at + 4 + entry * 4);
 			if (sample >= 1 && sample <= sampleCount) sync[sample - 1] = 1;
 		}
 	}
@@ -396,16 +388,16 @@ function readChunks(
 	let sample = 0;
 	for (let entry = 0; entry < mapEntries && sample < sampleCount; entry++) {
 		const at = mapBox.at + 4 + entry * 12;
-		const firstChunk = uint32(bytes, at);
-		const perChunk = uint32(bytes, at + 4);
-		const description = uint32(bytes, at + 8);
-		const nextFirst = entry + 1 < mapEntries ? uint32(bytes, at + 12) : chunkCount + 1;
+		const firstChunk = readUint32(bytes, at);
+		const perChunk = readUint32(bytes, at + 4);
+		const description = readUint32(bytes, at + 8);
+		const nextFirst = entry + 1 < mapEntries ? readUint32(bytes, at + 12) : chunkCount + 1;
 		if (firstChunk < 1 || nextFirst <= firstChunk) throw damaged('the stsc table is out of order');
 		// Each chunk holds at least one sample, so the loop ends after at most sampleCount chunks.
 		for (let chunk = firstChunk; chunk < nextFirst && chunk <= chunkCount && sample < sampleCount; chunk++) {
 			if (perChunk === 0) throw damaged('the stsc table has an empty chunk');
 			const chunkAt = chunkBox.at + 4 + (chunk - 1) * (wide ? 8 : 4);
-			let offset = wide ? uint64(bytes, chunkAt) : uint32(bytes, chunkAt);
+			let offset = wide ? readUint64(bytes, chunkAt) : readUint32(bytes, chunkAt);
 			const end = Math.min(sampleCount, sample + perChunk);
 			for (; sample < end; sample++) {
 				if (offset + sizes[sample] > fileBytes) throw damaged(`sample ${sample + 1} lies past the end of the file`);
@@ -431,9 +423,9 @@ function readEditList(reader: MoovReader, bytes: Uint8Array, trakChildren: Box[]
 	let edit: { duration: number; mediaTime: number } | undefined;
 	for (let entry = 0; entry < count; entry++) {
 		const at = list.at + 4 + entry * entryBytes;
-		const duration = list.version === 1 ? uint64(bytes, at) : uint32(bytes, at);
-		const mediaTime = list.version === 1 ? int32(bytes, at + 8) * TWO_POW_32 + uint32(bytes, at + 12) : int32(bytes, at + 4);
-		const rate = int32(bytes, at + (list.version === 1 ? 16 : 8));
+		const duration = list.version === 1 ? readUint64(bytes, at) : readUint32(bytes, at);
+		const mediaTime = list.version === 1 ? readInt32(bytes, at + 8) * TWO_POW_32 + readUint32(bytes, at + 12) : readInt32(bytes, at + 4);
+		const rate = readInt32(bytes, at + (list.version === 1 ? 16 : 8));
 		if (mediaTime === -1) {
 			if (edit) throw unsupportedEdits();
 			emptyEditTicks += duration;
