@@ -35,7 +35,7 @@ import { startVideoHost, startZApiSandbox, type ReceivedRequest, type VideoHost,
 import { AGENT_NODE, agentScript, prepareAgentFiles, STATUS_TEXT, TEXT_TOOL_NODE, VIDEO_CAPTION, VIDEO_TOOL_NODE, type AgentArguments, type ToolResultIds } from './lib/aiAgent';
 import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
 import { checkEditor, type EditorCheckResults } from './lib/editor';
-import { firstOutputItem, lastExecutionId, newExecutionOf, nodeError, nodeRunText, readExecutions, storedText, type StoredExecution } from './lib/executions';
+import { firstOutputItem, isStoredComplete, lastExecutionId, newExecutionOf, nodeError, nodeRunText, readExecutions, storedText, type StoredExecution } from './lib/executions';
 import {
 	n8nCommand,
 	n8nCommandOrFail,
@@ -598,7 +598,7 @@ async function callWebhook(s: State, body: FormData | Record<string, unknown>) {
 	for (let attempt = 0; attempt < 40 && !execution; attempt++) {
 		execution = await newExecutionOf(s.context, s.workflows.ids[WEBHOOK_EXAMPLE], before).catch(() => undefined);
 		// A failed execution is stored with finished=false and status "error": both mean it is over.
-		if (!execution || !(execution.finished || ['error', 'crashed', 'canceled'].includes(execution.status))) {
+		if (!execution || !isStoredComplete(execution)) {
 			execution = undefined;
 			await sleep(250);
 		}
@@ -835,7 +835,7 @@ function triggerCheck(state: () => State): CheckDefinition {
 			let runs: StoredExecution[] = [];
 			const waitStart = Date.now();
 			while (Date.now() - waitStart < 30_000) {
-				runs = (await readExecutions(s.context, before + 1)).filter((execution) => execution.workflowId === id && execution.finished);
+				runs = (await readExecutions(s.context, before + 1)).filter((execution) => execution.workflowId === id && isStoredComplete(execution));
 				if (runs.length >= 3) break;
 				await sleep(300);
 			}

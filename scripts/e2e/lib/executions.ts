@@ -92,3 +92,14 @@ export function nodeError(execution: StoredExecution, nodeName: string): Record<
 	const runs = execution.data?.resultData?.runData?.[nodeName];
 	return runs?.[runs.length - 1]?.error;
 }
+
+/**
+ * Whether an execution is over and its run data stored. n8n marks an execution finished and writes
+ * its run data in separate statements, and a reader in between (seen with n8n 1.123.81) gets the
+ * finished flag beside the data stored at the start, which holds no node's output yet.
+ */
+export function isStoredComplete(execution: StoredExecution): boolean {
+	const over = execution.finished || ['error', 'crashed', 'canceled'].includes(execution.status);
+	const result = execution.data?.resultData;
+	return over && result !== undefined && (result.lastNodeExecuted !== undefined || result.error !== undefined);
+}

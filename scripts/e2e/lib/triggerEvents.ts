@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import type { ReceivedRequest, ZApiSandbox } from '../../../test/sandbox/zapiSandbox';
-import { firstOutputItem, lastExecutionId, readExecutions, type StoredExecution } from './executions';
+import { firstOutputItem, isStoredComplete, lastExecutionId, readExecutions, type StoredExecution } from './executions';
 import type { N8nContext, N8nServer, RestClient } from './n8n';
 import { sleep } from './processes';
 import type { CheckDefinition } from './report';
@@ -53,7 +53,7 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 		let runs: StoredExecution[] = [];
 		while (Date.now() - start < 30_000) {
 			runs = (await readExecutions(state().context, after + 1)).filter(
-				(execution) => execution.workflowId === workflowId && (execution.finished || ['error', 'crashed'].includes(execution.status)),
+				(execution) => execution.workflowId === workflowId && isStoredComplete(execution),
 			);
 			if (runs.length >= count) break;
 			await sleep(300);
