@@ -148,18 +148,22 @@ export async function readMediaInput(
 				if (urlHandling === 'download') return await downloadMedia(context, url, fields.kind, timeout);
 				return await linkTo(context, url, fields.kind, urlHandling === 'checkThenPass', timeout);
 			}
-			case 'binary': {
-				const propertyName = getTextParameter(context, 'binaryPropertyName', parameter, itemIndex).trim();
-				if (propertyName === '') {
-					throw new MediaError('No binary field name is set', `Enter the name of the input binary field that holds the ${fields.kind.noun}, usually "data".`);
-				}
-				return await readBinaryMedia(context, itemIndex, propertyName, fields.kind);
-			}
+			case 'binary':
+				return await readBinaryMedia(context, itemIndex, readBinaryPropertyName(context, itemIndex, fields.kind), fields.kind);
 			default: // 'base64': any other source was refused above
 				return readBase64Media(getTextParameter(context, fields.base64, parameter, itemIndex), fields.kind);
 		}
 	});
 	return { media, parameter };
+}
+
+/** The name of the input binary field that holds the item's media. */
+export function readBinaryPropertyName(context: IExecuteFunctions, itemIndex: number, kind: MediaKind): string {
+	const propertyName = getTextParameter(context, 'binaryPropertyName', 'Input Binary Field', itemIndex).trim();
+	if (propertyName === '') {
+		throw new MediaError('No binary field name is set', `Enter the name of the input binary field that holds the ${kind.noun}, usually "data".`);
+	}
+	return propertyName;
 }
 
 /** Reads and checks the item's link, for operations whose media can only be one (Z-API downloads the file). */

@@ -85,6 +85,9 @@ function checkText(text: string, label: string, maxLength: number): string {
 	return text;
 }
 
+/** WhatsApp's limit for one text message (replies and answers in a chat). */
+export const MAX_MESSAGE_LENGTH = 65_536;
+
 /** A required text (a text status, a reply): not blank, within WhatsApp's limit, no control characters. */
 export function readMessageText(context: IExecuteFunctions, itemIndex: number, maxLength: number): string {
 	const message = getTextParameter(context, 'message', 'Message', itemIndex);

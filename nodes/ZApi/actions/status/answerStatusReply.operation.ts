@@ -1,11 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
-import { messageProperty, readMessageText } from '../parameters';
+import { MAX_MESSAGE_LENGTH, messageProperty, readMessageText } from '../parameters';
 import { phoneProperty, readMessageId, readPhone } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
-import { MAX_MESSAGE_LENGTH } from './replyStatusText.operation';
 
 /**
  * A reply to one of my statuses arrives as an ordinary message in the replier's chat, so it is

@@ -1,15 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
-import { messageProperty, readMessageText } from '../parameters';
+import { MAX_MESSAGE_LENGTH, messageProperty, readMessageText } from '../parameters';
 import { readReplyTarget, replyTargetProperties } from '../phone';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
 
 // Answers a status another user posted (docs: status/reply-status-text).
-/** WhatsApp's limit for one text message. */
-export const MAX_MESSAGE_LENGTH = 65_536;
-
 const description: INodeProperties[] = [
 	...replyTargetProperties(),
 	messageProperty('The text of your reply. It arrives in their chat, quoting their status.'),

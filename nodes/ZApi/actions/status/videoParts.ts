@@ -10,17 +10,15 @@ import { inspectMp4 } from '../../media/mp4Inspector';
 import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4PartAssembler';
 import { fragmentedSeconds, prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
 import type { InlineMedia, PreparedMedia } from '../../media/source';
-import { downloadMedia, parseMediaUrl } from '../../media/source';
 import type { StreamedMedia } from '../../media/splitSource';
 import { readBinaryForSplit, sourceOf, toInlineMedia } from '../../media/splitSource';
 import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
 import { checkVideo, inspectInlineMedia } from '../../media/videoChecks';
-import type { RetryPolicy } from '../../transport/zApiRequest';
 import { mediaRequestBody } from '../../media/requestBody';
+import type { RetryPolicy } from '../../transport/zApiRequest';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
 import type { MediaFields, UrlHandling } from '../mediaInput';
-import { mediaParameter, readMediaInput } from '../mediaInput';
-import { getTextParameter } from '../parameters';
+import { mediaParameter, readBinaryPropertyName, readMediaInput } from '../mediaInput';
 
 /** Default of Options > Largest Video to Split (MB). */
 export const DEFAULT_SPLIT_INPUT_MB = 50;
@@ -141,21 +139,11 @@ async function readSplittableMedia(
 	kind: MediaKind,
 	settings: SplitSettings,
 ): Promise<PreparedMedia | StreamedMedia> {
-	if (source === 'url') {
-		// A link Z-API downloads cannot be cut; it is passed on as usual.
-		if (settings.urlHandling !== 'download') return (await readMediaInput(context, itemIndex, fields, settings.urlHandling, settings.timeout)).media;
-		const url = parseMediaUrl(getTextParameter(context, fields.url, `${fields.label} URL`, itemIndex), kind);
-		return await downloadMedia(context, url, kind, settings.timeout);
-	}
-	if (source === 'binary') {
-		const propertyName = getTextParameter(context, 'binaryPropertyName', 'Input Binary Field', itemIndex).trim();
-		if (propertyName === '') {
-			throw new MediaError('No binary field name is set', 'Enter the name of the input binary field that holds the video, usually "data".');
-		}
-		return await readBinaryForSplit(context, itemIndex, propertyName, kind);
-	}
-	// Base64 text (and unknown sources, which readMediaInput names in its error).
-	return (await readMediaInput(context, itemIndex, { ...fields, kind }, settings.urlHandling, settings.timeout)).media;
+	if (source === 'binary') return await readBinaryForSplit(context, itemIndex, readBinaryPropertyName(context, itemIndex, kind), kind);
+	// A link Z-API downloads cannot be cut: it is passed on as usual, within the usual limit. Downloaded
+	// links and Base64 text (and unknown sources, which readMediaInput names) are read up to the split limit.
+	const passedLink = source === 'url' && settings.urlHandling !== 'download';
+	return (await readMediaInput(context, itemIndex, passedLink ? fields : { ...fields, kind }, settings.urlHandling, settings.timeout)).media;
 }
 
 function checkOrFail(label: string, media: PreparedMedia | StreamedMedia, inspection: Mp4Inspection | undefined, settings: SplitSettings): VideoFacts {
