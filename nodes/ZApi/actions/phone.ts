@@ -1,16 +1,12 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { concerning, InputError } from '../InputError';
+import { asLid } from '../lid';
 import { getTextParameter } from './parameters';
 
 // E.164: at most 15 digits with the country code; the shortest numbers with one have 10.
 const MIN_DIGITS = 10;
 const MAX_DIGITS = 15;
-
-// A LID ("Linked ID") is WhatsApp's private ID for a person whose number it does not show; Z-API
-// sends it as "<digits>@lid" and accepts it instead of a phone number in most endpoints (docs:
-// tips/lid). It cannot be converted to a number.
-const LID = /^(\d{5,25})@lid$/i;
 
 /**
  * "+55 (11) 98765-4321" -> "5511987654321": Z-API wants digits only, country code first. A LID
@@ -22,8 +18,8 @@ export function normalizePhone(text: string): string {
 	if (trimmed === '') {
 		throw new InputError('The phone number is empty', 'Enter the number with its country code, for example 5511987654321, or a LID such as 81896604192873@lid.');
 	}
-	const lid = LID.exec(trimmed);
-	if (lid) return `${lid[1]}@lid`;
+	const lid = asLid(trimmed);
+	if (lid) return lid;
 	const digits = trimmed.replace(/^\+/, '').replace(/[\s().-]/g, '');
 	if (!/^\d+$/.test(digits)) {
 		throw new InputError(

@@ -5,6 +5,7 @@
  * LIDs, and the `participant` of a message-status callback may be bare digits that are either.
  * (Z-API docs: tips/lid, webhooks/on-message-received.)
  */
+import { asLid } from '../lid';
 
 /** 'unknown': bare digits from a field that holds a phone number or a LID without saying which. */
 export type IdKind = 'phone' | 'lid' | 'unknown';
@@ -26,15 +27,8 @@ export interface ContactSources {
 	either?: unknown[];
 }
 
-const LID = /^(\d+)@lid$/i;
 // WhatsApp's JIDs for people; Z-API normally strips the suffix, captures show it sometimes stays.
 const PHONE_JID = /^\+?(\d+)(?:@(?:c\.us|s\.whatsapp\.net))?$/i;
-
-function asLid(value: unknown): string | undefined {
-	if (typeof value !== 'string') return undefined;
-	const match = LID.exec(value.trim());
-	return match ? `${match[1]}@lid` : undefined;
-}
 
 function asDigits(value: unknown): string | undefined {
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
