@@ -22,8 +22,8 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import type { OpenSource } from '../nodes/ZApi/media/mp4PartAssembler';
-import { prepareSplit } from '../nodes/ZApi/media/mp4PartAssembler';
+import type { OpenSource } from '../nodes/ZApi/media/mp4/partAssembler';
+import { prepareSplit } from '../nodes/ZApi/media/mp4/partAssembler';
 import { useBinaryMode } from '../test/harness/binaryMode';
 import { median } from './lib/stats';
 

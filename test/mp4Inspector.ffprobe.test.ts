@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 
 import { PROBED_VIDEOS } from './fixtures';
 
-import { inspectMp4 } from '../nodes/ZApi/media/mp4Inspector';
+import { inspectMp4 } from '../nodes/ZApi/media/mp4/inspector';
 
 interface ProbedStream {
 	codec_type: string;

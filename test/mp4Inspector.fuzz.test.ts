@@ -10,7 +10,7 @@ import {
 	type Mp4InspectionLimits,
 	type Mp4InspectionStats,
 	type Mp4TrackInfo,
-} from '../nodes/ZApi/media/mp4Inspector';
+} from '../nodes/ZApi/media/mp4/inspector';
 
 /*
  * Deterministic fuzzing of the MP4 reader: seeded campaigns of damaged real files and generated

@@ -9,7 +9,7 @@ import {
 	inspectMp4,
 	inspectMp4WithStats,
 	type Mp4Inspection,
-} from '../nodes/ZApi/media/mp4Inspector';
+} from '../nodes/ZApi/media/mp4/inspector';
 
 const MEDIA = join(__dirname, 'fixtures', 'media');
 const readFixture = (name: string): Uint8Array => readFileSync(join(MEDIA, name));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { INodeParameters } from 'n8n-workflow';
 
-import { bufferSource, joinPieces, prepareSplit } from '../nodes/ZApi/media/mp4PartAssembler';
+import { bufferSource, joinPieces, prepareSplit } from '../nodes/ZApi/media/mp4/partAssembler';
 import { FIXTURES, SPLIT_FIXTURES } from './fixtures';
 import { box, concat, latin1, u16, u32, zeros } from './fixtures/boxes';
 import type { BinaryMode } from './harness/binaryMode';

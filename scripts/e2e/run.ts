@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { startOpenAiSandbox, type OpenAiSandbox } from '../../test/sandbox/openAiSandbox';
 import { startVideoHost, startZApiSandbox, type ReceivedRequest, type VideoHost, type ZApiSandbox } from '../../test/sandbox/zapiSandbox';
 import { AGENT_NODE, agentScript, prepareAgentFiles, STATUS_TEXT, TEXT_TOOL_NODE, VIDEO_CAPTION, VIDEO_TOOL_NODE, type AgentArguments, type ToolResultIds } from './lib/aiAgent';
-import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
+import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { checkEditor, type EditorCheckResults } from './lib/editor';
 import { firstOutputItem, isStoredComplete, lastExecutionId, newExecutionOf, nodeError, nodeRunText, readExecutions, storedText, type StoredExecution } from './lib/executions';
 import {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
+import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { SPLIT_FIXTURES } from '../fixtures';
 
 const work = mkdtempSync(join(tmpdir(), 'zapi-split-media-'));

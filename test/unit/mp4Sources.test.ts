@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { base64ByteSource, byteSourceOf, type ByteSource } from '../../nodes/ZApi/media/bytes';
-import { inspectMp4, inspectMp4WithStats } from '../../nodes/ZApi/media/mp4Inspector';
+import { inspectMp4, inspectMp4WithStats } from '../../nodes/ZApi/media/mp4/inspector';
 import { FIXTURES, PROBED_VIDEOS, REAL_WORLD_FIXTURES } from '../fixtures';
 import { withCoverArt } from '../fixtures/coverArt';
 

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 
 import { MediaError } from '../../nodes/ZApi/InputError';
-import { bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4PartAssembler';
-import type { SplitOptions } from '../../nodes/ZApi/media/mp4Split';
+import { bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4/partAssembler';
+import type { SplitOptions } from '../../nodes/ZApi/media/mp4/planParts';
 import { SPLIT_FIXTURES } from '../fixtures';
 import { box, concat, latin1, u16, u32, zeros } from '../fixtures/boxes';
 

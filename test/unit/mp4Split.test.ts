@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 
 import { base64Length, writeBase64Pieces } from '../../nodes/ZApi/media/base64';
 import { MediaError } from '../../nodes/ZApi/InputError';
-import { inspectMp4 } from '../../nodes/ZApi/media/mp4Inspector';
-import { assembleParts, bufferSource, joinPieces, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4PartAssembler';
-import type { SampleTrack } from '../../nodes/ZApi/media/mp4SampleTables';
-import { readSampleMovie } from '../../nodes/ZApi/media/mp4SampleTables';
+import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
+import { assembleParts, bufferSource, joinPieces, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
+import type { SampleTrack } from '../../nodes/ZApi/media/mp4/sampleTables';
+import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
 import { SPLIT_FIXTURES } from '../fixtures';
 
 async function split(path: string, maxPartSeconds = 60, mode: 'split' | 'trim' = 'split', chunkBytes = 4096) {

@@ -1,8 +1,8 @@
 import { definedOnly } from '../definedOnly';
 import { MediaError } from '../InputError';
 import { base64ByteSource } from './bytes';
-import type { Mp4Inspection } from './mp4Inspector';
-import { inspectMp4 } from './mp4Inspector';
+import type { Mp4Inspection } from './mp4/inspector';
+import { inspectMp4 } from './mp4/inspector';
 import type { PreparedMedia } from './source';
 
 export type CheckPolicy = 'off' | 'warn' | 'refuse';

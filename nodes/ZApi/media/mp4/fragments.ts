@@ -1,14 +1,14 @@
 /**
  * The samples of a fragmented MP4 (moov with mvex, then moof + mdat pairs, as live and screen
  * recorders write them), read from its moof boxes into the same per-sample arrays as a regular
- * movie's tables (mp4SampleTables.ts), so the splitter can write regular parts from them.
+ * movie's tables (sampleTables.ts), so the splitter can write regular parts from them.
  *
  * Untrusted like the rest: every sample count is checked against the bytes holding its entries,
  * or, for runs whose samples all take the defaults, against the remaining sample budget, before
  * anything is allocated.
  */
-import { MediaError } from '../InputError';
-import { readInt32, readUint32, readUint64 } from './bytes';
+import { MediaError } from '../../InputError';
+import { readInt32, readUint32, readUint64 } from '../bytes';
 
 /** A moof box, whole, and where it starts in the file. */
 export interface Fragment {

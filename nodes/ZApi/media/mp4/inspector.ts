@@ -7,9 +7,9 @@
  * depth, bytes read), and it reports a fact only when the bytes holding it were actually read.
  * It reads through a ByteSource, so a file gives the same answers from memory and from Base64.
  */
-import { definedOnly } from '../definedOnly';
-import type { ByteSource } from './bytes';
-import { byteSourceOf, isByteSource, readFourcc, readInt32, readUint16, readUint32, readUint64 } from './bytes';
+import { definedOnly } from '../../definedOnly';
+import type { ByteSource } from '../bytes';
+import { byteSourceOf, isByteSource, readFourcc, readInt32, readUint16, readUint32, readUint64 } from '../bytes';
 
 export interface Mp4TrackInfo {
 	kind: 'video' | 'audio' | 'other';

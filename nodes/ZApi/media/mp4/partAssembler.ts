@@ -4,12 +4,12 @@
  * only the source chunks of the parts being filled do (usually one part, two where parts
  * interleave in the source). A part is its header plus views of those chunks, never a copy.
  */
-import { MediaError } from '../InputError';
-import type { Fragment } from './mp4Fragments';
-import { readSampleMovie } from './mp4SampleTables';
-import type { PartLayout, SplitOptions, SplitPlan } from './mp4Split';
-import { layoutPart, movieSeconds, planParts } from './mp4Split';
-import { readUint32 } from './bytes';
+import { MediaError } from '../../InputError';
+import type { Fragment } from './fragments';
+import { readSampleMovie } from './sampleTables';
+import type { PartLayout, SplitOptions, SplitPlan } from './planParts';
+import { layoutPart, movieSeconds, planParts } from './planParts';
+import { readUint32 } from '../bytes';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -317,7 +317,7 @@ export function bufferSource(bytes: Uint8Array, chunkBytes = 1024 * 1024): OpenS
 	};
 }
 
-/** ftyp, moov and an empty mdat in the source's order: what the box reader (mp4Inspector.ts) needs. */
+/** ftyp, moov and an empty mdat in the source's order: what the box reader (inspector.ts) needs. */
 export function skeletonOf(index: MovieIndex): Uint8Array {
 	const mdat = Uint8Array.of(0, 0, 0, 8, 0x6d, 0x64, 0x61, 0x74);
 	const parts = [index.fileType ?? new Uint8Array(0), ...(index.moovFirst ? [index.moov, mdat] : [mdat, index.moov])];

@@ -3,12 +3,12 @@
  * part is a standalone, fast-start MP4 (ftyp, moov, mdat) holding whole samples copied from the
  * source, with its own sample tables, durations and edit lists.
  *
- * Pure: planParts and layoutPart work on the expanded tables (mp4SampleTables.ts) and return the
+ * Pure: planParts and layoutPart work on the expanded tables (sampleTables.ts) and return the
  * part's header bytes plus a list of byte ranges of the source it is made of, in the source's own
- * order where possible; mp4PartAssembler.ts fills the parts from the source's bytes as they stream by.
+ * order where possible; partAssembler.ts fills the parts from the source's bytes as they stream by.
  */
-import { MediaError } from '../InputError';
-import type { SampleMovie, SampleTrack } from './mp4SampleTables';
+import { MediaError } from '../../InputError';
+import type { SampleMovie, SampleTrack } from './sampleTables';
 
 export interface SplitOptions {
 	/** Longest part, in seconds. */
@@ -531,7 +531,7 @@ function writeSampleTables(moov: BoxWriter, slice: TrackSlice, chunks: Chunk[], 
 
 /**
  * A copy of an mvhd, tkhd or mdhd with a new duration (and, for mvhd, timescale). The source's
- * boxes were checked to be long enough for these fields (mp4SampleTables.ts).
+ * boxes were checked to be long enough for these fields (sampleTables.ts).
  */
 function patchHeader(box: Uint8Array, duration: number, timescale?: number, isMovie = false): Uint8Array {
 	const copy = box.slice();

@@ -1,16 +1,16 @@
 /**
  * The sample tables of an MP4/QuickTime movie, expanded to one entry per sample, for cutting it
- * into parts (mp4Split.ts). Reads only the moov box, which the caller has located and copied.
+ * into parts (planParts.ts). Reads only the moov box, which the caller has located and copied.
  *
  * The bytes are untrusted: every count is checked against the bytes that hold its entries (or,
  * for counts no entry backs, against the file size and a fixed cap) before anything is allocated,
  * so hostile tables end in a MediaError, never in an uncaught exception, a long loop or a huge
  * allocation.
  */
-import { MediaError } from '../InputError';
-import type { Fragment, FragmentSamples, TrackDefaults } from './mp4Fragments';
-import { readFragmentSamples } from './mp4Fragments';
-import { readInt32, readUint32, readUint64 } from './bytes';
+import { MediaError } from '../../InputError';
+import type { Fragment, FragmentSamples, TrackDefaults } from './fragments';
+import { readFragmentSamples } from './fragments';
+import { readInt32, readUint32, readUint64 } from '../bytes';
 
 /** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
 export const MAX_SAMPLES = 1_000_000;
