@@ -10,13 +10,16 @@
 import { MediaError } from '../../InputError';
 import type { Fragment, FragmentSamples, TrackDefaults } from './fragments';
 import { readFragmentSamples } from './fragments';
-import { readInt32, readUint32, readUint64 } from '../bytes';
+import { byteSourceOf, readInt32, readUint32, readUint64 } from '../bytes';
+import type { Box, BoxProblem } from './boxWalker';
+import { BoxWalker } from './boxWalker';
+import { editEntryLength, readEdit, readHandlerType, readTimedHeader, readTrackExtends, trackIdOffset, TRACK_EXTENDS_LENGTH } from './movieBoxes';
+import { printableType } from './boxHeader';
 
 /** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
 export const MAX_SAMPLES = 1_000_000;
 const MAX_BOXES = 10_000;
 const MAX_DEPTH = 12;
-const TWO_POW_32 = 0x1_0000_0000;
 
 export interface SampleTrack {
 	kind: 'video' | 'audio';
@@ -56,65 +59,48 @@ export interface SampleMovie {
 	skippedTracks: string[];
 }
 
-interface Box {
-	type: string;
-	/** The whole box, header included. */
-	start: number;
-	contentStart: number;
-	end: number;
-}
-
 const damaged = (what: string) =>
 	new MediaError(
 		`The video's index (moov) is damaged: ${what}, so it cannot be split`,
 		'Re-save the video with a video editor or converter, or send a video within the limits.',
 	);
 
-
-
-
-function fourcc(bytes: Uint8Array, offset: number): string {
-	return String.fromCharCode(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]);
+/** What the box walker could not trust, as the reason the index is damaged (stray trailing bytes are harmless). */
+function refuse(problem: BoxProblem): void {
+	if (problem.kind === 'strayBytes') return;
+	if (problem.kind === 'tooDeep') throw damaged('boxes are nested too deeply');
+	if (problem.kind === 'tooManyBoxes') throw damaged(`it has more than ${MAX_BOXES} boxes`);
+	if (problem.kind === 'headerTruncated') throw damaged('a box header is cut off');
+	if (problem.kind === 'endedEarly') throw damaged(problem.message);
+	if (problem.type !== undefined) throw damaged(`the ${problem.type} box has an invalid size`);
+	throw damaged('a box header is unreadable');
 }
 
+/** The moov's boxes, through the one box walker; refuses (MediaError) what the walker cannot trust. */
 class MoovReader {
-	private boxes = 0;
+	private readonly walker: BoxWalker;
 
-	constructor(private readonly bytes: Uint8Array) {}
-
-	/** The boxes directly inside [start, end); stops at anything that does not fit. */
-	children(start: number, end: number, depth: number): Box[] {
-		if (depth > MAX_DEPTH) throw damaged('boxes are nested too deeply');
-		const found: Box[] = [];
-		let offset = start;
-		while (end - offset >= 8) {
-			if (++this.boxes > MAX_BOXES) throw damaged(`it has more than ${MAX_BOXES} boxes`);
-			let size = readUint32(this.bytes, offset);
-			let header = 8;
-			if (size === 1) {
-				if (end - offset < 16) throw damaged('a box header is cut off');
-				size = readUint64(this.bytes, offset + 8);
-				header = 16;
-			} else if (size === 0) {
-				size = end - offset;
-			}
-			if (size < header || size > end - offset) {
-				// QuickTime ends some lists with a 32-bit zero.
-				if (readUint32(this.bytes, offset) === 0) break;
-				throw damaged(`the ${fourcc(this.bytes, offset + 4).replace(/[^\x20-\x7e]/g, '?')} box has an invalid size`);
-			}
-			found.push({ type: fourcc(this.bytes, offset + 4), start: offset, contentStart: offset + header, end: offset + size });
-			offset += size;
-		}
-		return found;
+	constructor(private readonly bytes: Uint8Array) {
+		this.walker = new BoxWalker(byteSourceOf(bytes), { maxBoxes: MAX_BOXES, maxDepth: MAX_DEPTH, maxBytes: Infinity }, refuse);
 	}
 
-	inside(box: Box, depth: number): Box[] {
-		return this.children(box.contentStart, box.end, depth);
+	/** The top-level boxes of the bytes (the moov itself). */
+	top(): Box[] {
+		return this.walker.list(this.walker.file());
+	}
+
+	/** The boxes directly inside a box. */
+	inside(box: Box): Box[] {
+		return this.walker.list(this.walker.childrenOf(box));
 	}
 
 	copy(box: Box): Uint8Array {
 		return this.bytes.slice(box.start, box.end);
+	}
+
+	/** A box's content (version and flags first for a full box): a view, not a copy. */
+	content(box: Box): Uint8Array {
+		return this.bytes.subarray(box.contentStart, box.end);
 	}
 
 	/** Content of a full box after version and flags, checked to hold at least `length` bytes. */
@@ -156,9 +142,9 @@ export function readSampleMovie(moov: Uint8Array, fileBytes: number, fragments?:
 
 function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | undefined): SampleMovie {
 	const reader = new MoovReader(moov);
-	const [moovBox] = reader.children(0, moov.length, 0);
+	const [moovBox] = reader.top();
 	if (!moovBox || moovBox.type !== 'moov') throw damaged('it does not start with a moov box');
-	const children = reader.inside(moovBox, 1);
+	const children = reader.inside(moovBox);
 	const mvex = single(children, 'mvex');
 	if (mvex && fragments === undefined) {
 		throw new MediaError(
@@ -169,7 +155,7 @@ function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | 
 	const mvhdBox = single(children, 'mvhd');
 	if (!mvhdBox) throw damaged('it has no mvhd box');
 	const mvhd = reader.fullBox(mvhdBox, 20);
-	const timescale = readUint32(moov, mvhd.at + (mvhd.version === 1 ? 16 : 8));
+	const { timescale } = readTimedHeader(reader.content(mvhdBox), mvhd.version);
 	if (mvhd.version > 1 || timescale === 0) throw damaged('its movie header (mvhd) is unreadable');
 	if (mvhd.version === 1) reader.fullBox(mvhdBox, 32);
 
@@ -201,14 +187,10 @@ function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | 
 /** trex boxes: each track's default sample description, duration, size and flags. */
 function readTrackDefaults(reader: MoovReader, bytes: Uint8Array, mvex: Box): Map<number, TrackDefaults> {
 	const defaults = new Map<number, TrackDefaults>();
-	for (const trex of reader.inside(mvex, 2).filter((box) => box.type === 'trex')) {
-		const { at } = reader.fullBox(trex, 20);
-		defaults.set(readUint32(bytes, at), {
-			descriptionIndex: readUint32(bytes, at + 4),
-			duration: readUint32(bytes, at + 8),
-			size: readUint32(bytes, at + 12),
-			flags: readUint32(bytes, at + 16),
-		});
+	for (const trex of reader.inside(mvex).filter((box) => box.type === 'trex')) {
+		reader.fullBox(trex, TRACK_EXTENDS_LENGTH - 4);
+		const { trackId, ...trackDefaults } = readTrackExtends(reader.content(trex));
+		defaults.set(trackId, trackDefaults);
 	}
 	return defaults;
 }
@@ -241,13 +223,13 @@ function appendSamples(track: SampleTrack, extra: FragmentSamples): SampleTrack 
 
 /** A track, or the handler type of a track that is neither video nor audio. */
 function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: number, samplesLeft: number): SampleTrack | string {
-	const trakChildren = reader.inside(trak, 2);
+	const trakChildren = reader.inside(trak);
 	const mdia = required(trakChildren, 'mdia', 'trak');
-	const mdiaChildren = reader.inside(mdia, 3);
+	const mdiaChildren = reader.inside(mdia);
 	const hdlr = required(mdiaChildren, 'hdlr', 'mdia');
-	const handler = reader.fullBox(hdlr, 8);
-	const handlerType = fourcc(bytes, handler.at + 4);
-	if (handlerType !== 'vide' && handlerType !== 'soun') return handlerType.replace(/[^\x20-\x7e]/g, '?');
+	reader.fullBox(hdlr, 8);
+	const handlerType = readHandlerType(reader.content(hdlr));
+	if (handlerType !== 'vide' && handlerType !== 'soun') return printableType(reader.content(hdlr).subarray(4, 12));
 	const tkhd = required(trakChildren, 'tkhd', 'trak');
 	reader.fullBox(tkhd, bytes[tkhd.contentStart] === 1 ? 92 : 80);
 	if (bytes[tkhd.contentStart] > 1) throw damaged('a track header (tkhd) has an unknown version');
@@ -255,20 +237,20 @@ function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: 
 	const mdhd = required(mdiaChildren, 'mdhd', 'mdia');
 	const mediaHeader = reader.fullBox(mdhd, bytes[mdhd.contentStart] === 1 ? 28 : 16);
 	if (mediaHeader.version > 1) throw damaged('a media header (mdhd) has an unknown version');
-	const timescale = readUint32(bytes, mediaHeader.at + (mediaHeader.version === 1 ? 16 : 8));
+	const { timescale } = readTimedHeader(reader.content(mdhd), mediaHeader.version);
 	if (timescale === 0) throw damaged('a track has a zero timescale');
 
 	const minf = required(mdiaChildren, 'minf', 'mdia');
-	const minfChildren = reader.inside(minf, 4);
+	const minfChildren = reader.inside(minf);
 	const stbl = required(minfChildren, 'stbl', 'minf');
-	const tables = reader.inside(stbl, 5);
+	const tables = reader.inside(stbl);
 	const stsd = required(tables, 'stsd', 'stbl');
 
 	const track = readSampleTables(reader, bytes, tables, fileBytes, samplesLeft);
 	const edit = readEditList(reader, bytes, trakChildren);
 	return {
 		kind: handlerType === 'vide' ? 'video' : 'audio',
-		trackId: readUint32(bytes, tkhd.contentStart + (bytes[tkhd.contentStart] === 1 ? 20 : 12)),
+		trackId: readUint32(reader.content(tkhd), trackIdOffset(bytes[tkhd.contentStart])),
 		timescale,
 		...track,
 		...edit,
@@ -413,19 +395,16 @@ function readChunks(
 
 function readEditList(reader: MoovReader, bytes: Uint8Array, trakChildren: Box[]): Pick<SampleTrack, 'emptyEditTicks' | 'mediaStart' | 'editDuration'> {
 	const edts = single(trakChildren, 'edts');
-	const elst = edts ? single(reader.inside(edts, 3), 'elst') : undefined;
+	const elst = edts ? single(reader.inside(edts), 'elst') : undefined;
 	if (!elst) return { emptyEditTicks: 0, mediaStart: 0 };
 	const list = reader.fullBox(elst, 4);
 	if (list.version > 1) throw damaged('an edit list (elst) has an unknown version');
-	const entryBytes = list.version === 1 ? 20 : 12;
-	const count = reader.entryCount(elst, list.at, entryBytes);
+	const count = reader.entryCount(elst, list.at, editEntryLength(list.version));
+	const content = reader.content(elst);
 	let emptyEditTicks = 0;
 	let edit: { duration: number; mediaTime: number } | undefined;
 	for (let entry = 0; entry < count; entry++) {
-		const at = list.at + 4 + entry * entryBytes;
-		const duration = list.version === 1 ? readUint64(bytes, at) : readUint32(bytes, at);
-		const mediaTime = list.version === 1 ? readInt32(bytes, at + 8) * TWO_POW_32 + readUint32(bytes, at + 12) : readInt32(bytes, at + 4);
-		const rate = readInt32(bytes, at + (list.version === 1 ? 16 : 8));
+		const { segmentDuration: duration, mediaTime, rate } = readEdit(content, list.version, entry);
 		if (mediaTime === -1) {
 			if (edit) throw unsupportedEdits();
 			emptyEditTicks += duration;
