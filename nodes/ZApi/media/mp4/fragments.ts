@@ -8,7 +8,23 @@
  * anything is allocated.
  */
 import { MediaError } from '../../InputError';
-import { readInt32, readUint32, readUint64 } from '../bytes';
+import { byteSourceOf, readInt32, readUint32 } from '../bytes';
+import type { Box, BoxProblem } from './boxWalker';
+import { BoxWalker } from './boxWalker';
+import {
+	decodeTimeLength,
+	DEFAULT_BASE_IS_MOOF,
+	readDecodeTime,
+	readTrackFragmentHeader,
+	readTrackRunHeader,
+	SAMPLE_COMPOSITION_OFFSET,
+	SAMPLE_DURATION,
+	SAMPLE_FLAGS,
+	SAMPLE_SIZE,
+	TRACK_FRAGMENT_HEADER_LENGTH,
+	TRACK_RUN_HEADER_LENGTH,
+	trackRunEntryLayout,
+} from './fragmentBoxes';
 
 /** A moof box, whole, and where it starts in the file. */
 export interface Fragment {
@@ -48,24 +64,12 @@ const damaged = (what: string) =>
 
 
 
-interface Child {
-	type: string;
-	start: number;
-	end: number;
-}
-
-/** The boxes directly inside [start, end) of one moof's bytes. */
-function children(bytes: Uint8Array, start: number, end: number, counter: { boxes: number }): Child[] {
-	const found: Child[] = [];
-	let offset = start;
-	while (end - offset >= 8) {
-		if (++counter.boxes > MAX_BOXES) throw damaged(`they hold more than ${MAX_BOXES.toLocaleString('en-US')} boxes`);
-		const size = readUint32(bytes, offset);
-		if (size < 8 || size > end - offset) throw damaged('a box has an invalid size');
-		found.push({ type: String.fromCharCode(bytes[offset + 4], bytes[offset + 5], bytes[offset + 6], bytes[offset + 7]), start: offset, end: offset + size });
-		offset += size;
-	}
-	return found;
+/** What the box walker could not trust, as the reason the fragments are damaged (stray trailing bytes are harmless). */
+function refuse(problem: BoxProblem): void {
+	if (problem.kind === 'strayBytes') return;
+	if (problem.kind === 'tooManyBoxes') throw damaged(`they hold more than ${MAX_BOXES.toLocaleString('en-US')} boxes`);
+	if (problem.kind === 'endedEarly') throw damaged(problem.message);
+	throw damaged('a box has an invalid size');
 }
 
 /** One trun: where its entries are and how to read them. */
@@ -98,81 +102,66 @@ export function readFragmentSamples(
 	const runs: Run[] = [];
 	const totals = new Map<number, number>();
 	const withCompositionOffsets = new Set<number>();
-	const counter = { boxes: 0 };
+	let boxesRead = 0;
 	let total = 0;
 	for (const { offset: moofOffset, box } of fragments) {
-		const moof = children(box, 8, box.length, counter);
+		// One walker per moof, all of them within one box budget.
+		const walker = new BoxWalker(byteSourceOf(box), { maxBoxes: MAX_BOXES - boxesRead, maxDepth: 3, maxBytes: Infinity }, refuse);
+		const [moofBox] = walker.list(walker.file());
+		const moof = moofBox ? walker.list(walker.childrenOf(moofBox)) : [];
 		let firstTraf = true;
 		let previousTrafEnd = moofOffset;
 		for (const traf of moof.filter((child) => child.type === 'traf')) {
-			const parts = children(box, traf.start + 8, traf.end, counter);
-			const tfhd = parts.find((child) => child.type === 'tfhd');
-			if (!tfhd || tfhd.end - tfhd.start < 16) throw damaged('a track fragment has no readable header (tfhd)');
-			const tfhdFlags = readUint32(box, tfhd.start + 8) & 0xff_ffff;
-			const trackId = readUint32(box, tfhd.start + 12);
-			const trex = trackDefaults.get(trackId);
-			if (!trex) throw damaged(`a fragment names track ${trackId}, which the movie does not define`);
-			// Optional tfhd fields, in order, each present when its flag is set.
-			let at = tfhd.start + 16;
-			const field = (flag: number, size: number): number | undefined => {
-				if (!(tfhdFlags & flag)) return undefined;
-				if (at + size > tfhd.end) throw damaged('a track fragment header (tfhd) is too short');
-				const value = size === 8 ? readUint64(box, at) : readUint32(box, at);
-				at += size;
-				return value;
-			};
-			const baseDataOffset = field(0x1, 8);
+			const parts = walker.list(walker.childrenOf(traf));
+			const content = (child: Box) => box.subarray(child.contentStart, child.end);
+			const tfhdBox = parts.find((child) => child.type === 'tfhd');
+			if (!tfhdBox || tfhdBox.end - tfhdBox.contentStart < TRACK_FRAGMENT_HEADER_LENGTH) throw damaged('a track fragment has no readable header (tfhd)');
+			const tfhd = readTrackFragmentHeader(content(tfhdBox));
+			const trex = trackDefaults.get(tfhd.trackId);
+			if (!trex) throw damaged(`a fragment names track ${tfhd.trackId}, which the movie does not define`);
+			if (!tfhd.complete) throw damaged('a track fragment header (tfhd) is too short');
+			const trackId = tfhd.trackId;
 			const defaults: TrackDefaults = {
-				descriptionIndex: field(0x2, 4) ?? trex.descriptionIndex,
-				duration: field(0x8, 4) ?? trex.duration,
-				size: field(0x10, 4) ?? trex.size,
-				flags: field(0x20, 4) ?? trex.flags,
+				descriptionIndex: tfhd.descriptionIndex ?? trex.descriptionIndex,
+				duration: tfhd.duration ?? trex.duration,
+				size: tfhd.size ?? trex.size,
+				flags: tfhd.sampleFlags ?? trex.flags,
 			};
 			// Without an explicit base, data is relative to the moof (default-base-is-moof, or the first
 			// traf) or follows the previous traf's data.
-			const dataStart = baseDataOffset ?? (tfhdFlags & 0x2_0000 || firstTraf ? moofOffset : previousTrafEnd);
+			const dataStart = tfhd.baseDataOffset ?? (tfhd.flags & DEFAULT_BASE_IS_MOOF || firstTraf ? moofOffset : previousTrafEnd);
 			firstTraf = false;
 
 			const tfdt = parts.find((child) => child.type === 'tfdt');
 			let decodeTime: number | undefined;
 			if (tfdt) {
-				const version = box[tfdt.start + 8];
-				if (tfdt.end - tfdt.start < (version === 1 ? 20 : 16)) throw damaged('a decode time box (tfdt) is too short');
-				decodeTime = version === 1 ? readUint64(box, tfdt.start + 12) : readUint32(box, tfdt.start + 12);
+				const version = box[tfdt.contentStart];
+				if (tfdt.end - tfdt.contentStart < decodeTimeLength(version)) throw damaged('a decode time box (tfdt) is too short');
+				decodeTime = readDecodeTime(content(tfdt), version);
 			}
 
 			let nextData = dataStart;
-			for (const trun of parts.filter((child) => child.type === 'trun')) {
-				if (trun.end - trun.start < 16) throw damaged('a track run (trun) is too short');
-				const flags = readUint32(box, trun.start + 8) & 0xff_ffff;
-				const count = readUint32(box, trun.start + 12);
-				let entry = trun.start + 16;
-				let runData = nextData;
-				if (flags & 0x1) {
-					if (entry + 4 > trun.end) throw damaged('a track run (trun) is too short');
-					runData = dataStart + readInt32(box, entry);
-					entry += 4;
-				}
-				let firstSampleFlags: number | undefined;
-				if (flags & 0x4) {
-					if (entry + 4 > trun.end) throw damaged('a track run (trun) is too short');
-					firstSampleFlags = readUint32(box, entry);
-					entry += 4;
-				}
-				const entryBytes = 4 * [0x100, 0x200, 0x400, 0x800].filter((bit) => flags & bit).length;
-				if (entryBytes > 0 && count * entryBytes > trun.end - entry) throw damaged('a track run lists more samples than it holds');
+			for (const trunBox of parts.filter((child) => child.type === 'trun')) {
+				if (trunBox.end - trunBox.contentStart < TRACK_RUN_HEADER_LENGTH) throw damaged('a track run (trun) is too short');
+				const trun = readTrackRunHeader(content(trunBox));
+				const { flags, sampleCount: count, firstSampleFlags, entryLength: entryBytes } = trun;
+				const entry = trunBox.contentStart + trun.entriesStart;
+				if (entry > trunBox.end) throw damaged('a track run (trun) is too short');
+				const runData = trun.dataOffset === undefined ? nextData : dataStart + trun.dataOffset;
+				if (entryBytes > 0 && count * entryBytes > trunBox.end - entry) throw damaged('a track run lists more samples than it holds');
 				total += count;
 				if (total > samplesLeft) throw damaged('they list more samples than the node reads');
 				if (entryBytes === 0 && count * Math.max(1, defaults.size) > fileBytes) throw damaged('their samples add up to more than the file');
 				totals.set(trackId, (totals.get(trackId) ?? 0) + count);
-				if (flags & 0x800) withCompositionOffsets.add(trackId);
+				if (flags & SAMPLE_COMPOSITION_OFFSET) withCompositionOffsets.add(trackId);
 				runs.push({ trackId, count, bytes: box, at: entry, flags, firstSampleFlags, dataStart: runData, decodeTime, defaults });
 				decodeTime = undefined;
 				// The next run without its own data offset continues after this one's samples.
-				nextData = runData + runBytes(box, entry, flags, count, defaults.size);
+				nextData = runData + runBytes(box, entry, flags, count, defaults.size, entryBytes);
 			}
 			previousTrafEnd = nextData;
 		}
+		boxesRead += walker.steps;
 	}
 
 	const samples = new Map<number, FragmentSamples & { filled: number; time: number }>();
@@ -197,11 +186,11 @@ export function readFragmentSamples(
 		let entry = run.at;
 		for (let index = 0; index < run.count; index++) {
 			const sample = track.filled++;
-			const duration = run.flags & 0x100 ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.duration;
-			const size = run.flags & 0x200 ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.size;
-			let flags = run.flags & 0x400 ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.flags;
+			const duration = run.flags & SAMPLE_DURATION ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.duration;
+			const size = run.flags & SAMPLE_SIZE ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.size;
+			let flags = run.flags & SAMPLE_FLAGS ? readUint32(run.bytes, (entry += 4) - 4) : run.defaults.flags;
 			if (index === 0 && run.firstSampleFlags !== undefined) flags = run.firstSampleFlags;
-			const composition = run.flags & 0x800 ? readInt32(run.bytes, (entry += 4) - 4) : 0;
+			const composition = run.flags & SAMPLE_COMPOSITION_OFFSET ? readInt32(run.bytes, (entry += 4) - 4) : 0;
 			if (data < 0 || data + size > fileBytes) throw damaged(`a sample lies outside the file`);
 			track.offsets[sample] = data;
 			track.sizes[sample] = size;
@@ -218,11 +207,10 @@ export function readFragmentSamples(
 }
 
 /** Bytes of a run's samples (for the next run's start). */
-function runBytes(bytes: Uint8Array, at: number, flags: number, count: number, defaultSize: number): number {
-	if (!(flags & 0x200)) return count * defaultSize;
-	const step = 4 * [0x100, 0x200, 0x400, 0x800].filter((bit) => flags & bit).length;
-	const sizeAt = flags & 0x100 ? 4 : 0;
+function runBytes(bytes: Uint8Array, at: number, flags: number, count: number, defaultSize: number, entryLength: number): number {
+	const sizeAt = trackRunEntryLayout(flags).size;
+	if (sizeAt === undefined) return count * defaultSize;
 	let total = 0;
-	for (let index = 0; index < count; index++) total += readUint32(bytes, at + index * step + sizeAt);
+	for (let index = 0; index < count; index++) total += readUint32(bytes, at + index * entryLength + sizeAt);
 	return total;
 }
