@@ -3,9 +3,8 @@ import { join } from 'node:path';
 
 import { box, concat, latin1, u16, u32, u64, u8, zeros } from './fixtures/boxes';
 
+import { describeAudioCodec, describeVideoCodec } from '../nodes/ZApi/media/mp4/codecNames';
 import {
-	describeAudioCodec,
-	describeVideoCodec,
 	inspectMp4,
 	inspectMp4WithStats,
 	type Mp4Inspection,

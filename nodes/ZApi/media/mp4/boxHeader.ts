@@ -34,10 +34,15 @@ export type BoxHeaderProblem =
  * `remaining` bytes left in the enclosing range from there. A size beyond `remaining` is returned
  * as declared: whether that is damage or a cut file is the caller's call.
  */
-export function parseBoxHeader(header: Uint8Array, remaining: number): BoxHeader | BoxHeaderProblem {
+export function parseBoxHeader(
+	header: Uint8Array,
+	remaining: number,
+	/** Takes an unprintable type as an opaque box (its type shown with '?') instead of refusing it. */
+	anyType = false,
+): BoxHeader | BoxHeaderProblem {
 	if (remaining < 8 || header.length < 8) return { problem: 'short' };
 	const size32 = readUint32(header, 0);
-	const type = readFourcc(header, 4);
+	const type = readFourcc(header, 4) ?? (anyType ? printableType(header) : undefined);
 	if (type === undefined) return { problem: 'unreadableType' };
 	let headerSize = 8;
 	let size = size32;

@@ -9,7 +9,10 @@ import type { Fragment } from './fragments';
 import { readSampleMovie } from './sampleTables';
 import type { PartLayout, SplitOptions, SplitPlan } from './planParts';
 import { layoutPart, movieSeconds, planParts } from './planParts';
-import { readUint32 } from '../bytes';
+import { byteSourceOf, readUint32 } from '../bytes';
+import { isHeaderProblem, parseBoxHeader, printableType } from './boxHeader';
+import type { BoxBudget } from './boxWalker';
+import { BoxWalker } from './boxWalker';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -24,12 +27,13 @@ export interface MovieIndex {
 	fragments?: Fragment[];
 }
 
-// A 50 MB file's moov is well under 2 MB; far beyond is not a real one. The same budget caps a
-// fragmented file's moof boxes together.
-const MAX_MOOV_BYTES = 32 * 1024 * 1024;
-// A fragmented recording has a moof and an mdat per fragment: an hour in 1-second fragments is 7,200 of each.
-const MAX_TOP_LEVEL_BOXES = 100_000;
-const TWO_POW_32 = 0x1_0000_0000;
+/**
+ * What the scan of the top-level boxes reads at most. Boxes: a fragmented recording has a moof and
+ * an mdat per fragment, an hour in 1-second fragments is 7,200 of each. Bytes: a 50 MB file's moov
+ * is well under 2 MB, far beyond is not a real one; the same budget caps a fragmented file's moof
+ * boxes together.
+ */
+const INDEX_BUDGET: BoxBudget = { maxBoxes: 100_000, maxDepth: 2, maxBytes: 32 * 1024 * 1024 };
 
 /** Reads exactly the bytes asked for from a chunked source. */
 class SequentialReader {
@@ -92,14 +96,9 @@ const fragmented = () =>
 
 /** Whether a box (header included) has a direct child of this type. */
 function hasChild(box: Uint8Array, type: string): boolean {
-	let offset = 8;
-	while (offset + 8 <= box.length) {
-		const size = readUint32(box, offset);
-		if (String.fromCharCode(box[offset + 4], box[offset + 5], box[offset + 6], box[offset + 7]) === type) return true;
-		if (size < 8) return false;
-		offset += size;
-	}
-	return false;
+	const walker = new BoxWalker(byteSourceOf(box), INDEX_BUDGET, () => undefined);
+	const [outer] = walker.list(walker.file());
+	return outer !== undefined && walker.list(walker.childrenOf(outer)).some((child) => child.type === type);
 }
 
 /**
@@ -121,44 +120,44 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 			box.set(rest, header.length);
 			return box;
 		};
-		for (let count = 0; reader.position < fileBytes && count < MAX_TOP_LEVEL_BOXES; count++) {
+		for (let count = 0; reader.position < fileBytes && count < INDEX_BUDGET.maxBoxes; count++) {
 			const start = reader.position;
 			let header = await reader.read(8);
 			if (header.length < 8) break;
-			let size = readUint32(header, 0);
-			const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
-			if (start === 0 && !/^[\x20-\x7e]{4}$/.test(type)) {
-				throw new MediaError('The video is not an MP4 or QuickTime file, so it cannot be split', 'Convert it to MP4 (H.264) first, or send a video within the limits.');
-			}
-			if (size === 1) {
+			if (readUint32(header, 0) === 1) {
 				const large = await reader.read(8);
 				if (large.length < 8) break;
-				size = readUint32(large, 0) * TWO_POW_32 + readUint32(large, 4);
 				const joined = new Uint8Array(16);
 				joined.set(header);
 				joined.set(large, 8);
 				header = joined;
-			} else if (size === 0) {
-				size = fileBytes - start;
 			}
-			if (size < header.length || size > fileBytes - start) {
+			// Past the first box an unprintable type is an opaque box like any other (zero padding, vendor data).
+			const parsed = parseBoxHeader(header, fileBytes - start, start > 0);
+			if (isHeaderProblem(parsed) && parsed.problem === 'unreadableType') {
+				throw new MediaError('The video is not an MP4 or QuickTime file, so it cannot be split', 'Convert it to MP4 (H.264) first, or send a video within the limits.');
+			}
+			// The source itself ended inside a 64-bit header.
+			if (isHeaderProblem(parsed) && parsed.problem === 'largeSizeCut' && header.length < 16) break;
+			if (isHeaderProblem(parsed) || parsed.size > fileBytes - start) {
 				throw new MediaError(
-					`The video file is damaged or cut short: its ${type.replace(/[^\x20-\x7e]/g, '?')} box at byte ${start} runs past the end`,
+					`The video file is damaged or cut short: its ${printableType(header)} box at byte ${start} runs past the end`,
 					'Check that the whole file was downloaded or uploaded, or re-save it with a video editor.',
 				);
 			}
+			const { type, size } = parsed;
 			if (type === 'moof') {
 				// Fragments are only readable after the moov that says they exist.
 				if (!found?.fragments) throw fragmented();
 				fragmentBytes += size;
-				if (fragmentBytes > MAX_MOOV_BYTES) throw new MediaError("The video's fragments (moof) are implausibly large", 'Re-save the video with a video editor or converter.');
+				if (fragmentBytes > INDEX_BUDGET.maxBytes) throw new MediaError("The video's fragments (moof) are implausibly large", 'Re-save the video with a video editor or converter.');
 				const box = await readBox(header, size);
 				if (!box) break;
 				found.fragments.push({ offset: start, box });
 				continue;
 			}
 			if (type === 'moov' && !found) {
-				if (size > MAX_MOOV_BYTES) throw new MediaError('The video\'s index (moov) is implausibly large', 'Re-save the video with a video editor or converter.');
+				if (size > INDEX_BUDGET.maxBytes) throw new MediaError('The video\'s index (moov) is implausibly large', 'Re-save the video with a video editor or converter.');
 				const moov = await readBox(header, size);
 				if (!moov) break;
 				found = { fileType, moov, moovFirst: !mediaSeen };
