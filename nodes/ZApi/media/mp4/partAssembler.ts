@@ -7,8 +7,10 @@
 import { MediaError } from '../../InputError';
 import type { Fragment } from './fragments';
 import { readSampleMovie } from './sampleTables';
-import type { PartLayout, SplitOptions, SplitPlan } from './planParts';
-import { layoutPart, movieSeconds, planParts } from './planParts';
+import type { PartLayout } from './partLayout';
+import { layoutPart } from './partLayout';
+import type { SplitOptions, SplitPlan } from './planParts';
+import { movieSeconds, planParts } from './planParts';
 import { byteSourceOf, readUint32 } from '../bytes';
 import { isHeaderProblem, parseBoxHeader, printableType } from './boxHeader';
 import type { BoxBudget } from './boxWalker';
