@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { MediaError } from '../../nodes/ZApi/InputError';
 import { base64ByteSource, byteSourceOf, type ByteSource } from '../../nodes/ZApi/media/bytes';
 import { parseBoxHeader, printableType } from '../../nodes/ZApi/media/mp4/boxHeader';
 import { BoxWalker, type Box, type BoxBudget, type BoxProblem } from '../../nodes/ZApi/media/mp4/boxWalker';
@@ -26,6 +27,8 @@ import {
 	readTrackHeader,
 	trackHeaderLength,
 } from '../../nodes/ZApi/media/mp4/movieBoxes';
+import { bufferSource, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
+import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
 import { box, concat, latin1, u16, u32, u64, u8, zeros } from '../fixtures/boxes';
 
 const LOOSE: BoxBudget = { maxBoxes: 1_000, maxDepth: 16, maxBytes: 1_000_000 };
@@ -281,5 +284,43 @@ describe('fragment box fields', () => {
 		expect(trackRunEntryLayout(0xb05)).toEqual({ duration: 0, size: 4, flags: undefined, compositionOffset: 8 });
 		// Optional fields that do not fit are left out; entriesStart then lies past the content.
 		expect(readTrackRunHeader(concat(u32(0x1), u32(0)))).toEqual({ flags: 1, sampleCount: 0, entriesStart: 12, entryLength: 0 });
+	});
+});
+
+describe('the split readers refuse what the walker cannot trust', () => {
+	const mvhd = box('mvhd', zeros(4), u32(0), u32(0), u32(1000), u32(0), zeros(80));
+	const refusal = (moov: Uint8Array): string => {
+		try {
+			readSampleMovie(moov, 1_000_000);
+			return 'no error';
+		} catch (error) {
+			return error instanceof MediaError ? error.message : `not a MediaError: ${String(error)}`;
+		}
+	};
+
+	test('unreadable headers, boxes past their parent, too many boxes, zero-size boxes before data', () => {
+		expect(refusal(box('moov', mvhd, u32(8), Uint8Array.of(1, 2, 3, 4)))).toMatch(/index \(moov\) is damaged: a box header is unreadable/);
+		expect(refusal(box('moov', mvhd, u32(64), latin1('trak')))).toMatch(/damaged: the trak box has an invalid size/);
+		expect(refusal(box('moov', mvhd, u32(1), latin1('trak'), u32(0)))).toMatch(/damaged: a box header is cut off/);
+		expect(refusal(box('moov', mvhd, u32(0), latin1('trak'), box('free')))).toMatch(/damaged: a zero-size box ended moov early/);
+		expect(refusal(box('moov', ...Array.from({ length: 10_001 }, () => box('free'))))).toMatch(/damaged: it has more than 10000 boxes/);
+		// A clean list ending in a QuickTime terminator is fine (no track: the planner's concern, not the reader's).
+		expect(readSampleMovie(box('moov', mvhd, u32(0)), 1000)).toMatchObject({ timescale: 1000, tracks: [] });
+	});
+
+	test('the stream scanner: 64-bit sizes, opaque boxes, the first header must be MP4, boxes past the end', async () => {
+		const file = Uint8Array.from(readFileSync(join(__dirname, '..', 'fixtures', 'media', 'h264-moov-at-end.mp4')));
+		const index = await readMovieIndex(bufferSource(file, 100), file.length);
+		const padded = concat(
+			concat(u32(1), latin1('free'), u64(24n), zeros(8)),
+			concat(u32(16), zeros(4), zeros(8)),
+			file,
+		);
+		const fromPadded = await readMovieIndex(bufferSource(padded, 100), padded.length);
+		expect(fromPadded.moov).toEqual(index.moov);
+		expect(fromPadded.moovFirst).toBe(false);
+		await expect(readMovieIndex(bufferSource(concat(u32(8), Uint8Array.of(0xff, 0xd8, 0xff, 0xe0))), 8)).rejects.toThrow(/not an MP4 or QuickTime file/);
+		await expect(readMovieIndex(bufferSource(concat(box('free'), u32(100), latin1('mdat'))), 16)).rejects.toThrow(/mdat box at byte 8 runs past the end/);
+		await expect(readMovieIndex(bufferSource(concat(box('free'), u32(4), zeros(4))), 16)).rejects.toThrow(/\?\?\?\? box at byte 8 runs past the end/);
 	});
 });
