@@ -28,6 +28,15 @@ import {
 	trackHeaderLength,
 } from '../../nodes/ZApi/media/mp4/movieBoxes';
 import { bufferSource, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
+import {
+	chunkOffsetAt,
+	chunkOffsetLength,
+	runAt,
+	sampleSizeHeader,
+	sampleToChunkAt,
+	TABLE_ENTRIES_AT,
+	tableEntryCount,
+} from '../../nodes/ZApi/media/mp4/sampleTableBoxes';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
 import { box, concat, latin1, u16, u32, u64, u8, zeros } from '../fixtures/boxes';
 
@@ -322,5 +331,21 @@ describe('the split readers refuse what the walker cannot trust', () => {
 		await expect(readMovieIndex(bufferSource(concat(u32(8), Uint8Array.of(0xff, 0xd8, 0xff, 0xe0))), 8)).rejects.toThrow(/not an MP4 or QuickTime file/);
 		await expect(readMovieIndex(bufferSource(concat(box('free'), u32(100), latin1('mdat'))), 16)).rejects.toThrow(/mdat box at byte 8 runs past the end/);
 		await expect(readMovieIndex(bufferSource(concat(box('free'), u32(4), zeros(4))), 16)).rejects.toThrow(/\?\?\?\? box at byte 8 runs past the end/);
+	});
+});
+
+describe('sample table fields', () => {
+	test('entry counts, chunk offsets (32 and 64 bits), sample-to-chunk entries, runs, sample sizes', () => {
+		const stco = concat(u32(0), u32(2), u32(48), u32(4096));
+		expect(tableEntryCount(stco)).toBe(2);
+		expect(chunkOffsetAt(stco, TABLE_ENTRIES_AT + chunkOffsetLength(false), false)).toBe(4096);
+		const co64 = concat(u32(0), u32(1), u64(0x1_0000_0030n));
+		expect(chunkOffsetAt(co64, TABLE_ENTRIES_AT, true)).toBe(0x1_0000_0030);
+		const stsc = concat(u32(0), u32(1), u32(1), u32(5), u32(1));
+		expect(sampleToChunkAt(stsc, TABLE_ENTRIES_AT)).toEqual({ firstChunk: 1, samplesPerChunk: 5, descriptionIndex: 1 });
+		const ctts = concat(u32(0), u32(1), u32(3), u32(-512 >>> 0));
+		expect(runAt(ctts, TABLE_ENTRIES_AT, true)).toEqual([3, -512]);
+		expect(runAt(ctts, TABLE_ENTRIES_AT, false)).toEqual([3, 0xffff_fe00]);
+		expect(sampleSizeHeader(concat(u32(0), u32(0), u32(20)))).toEqual({ constantSize: 0, sampleCount: 20 });
 	});
 });

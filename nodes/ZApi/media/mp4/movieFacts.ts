@@ -4,10 +4,21 @@
  * read through the box walker and the shared box field readers. Leniently: what cannot be read
  * is noted and left out.
  */
-import { readUint32, readUint64 } from '../bytes';
+import { readUint32 } from '../bytes';
 import type { Box } from './boxWalker';
 import type { InspectContext } from './inspectContext';
 import type { Edit } from './movieBoxes';
+import {
+	chunkOffsetAt,
+	chunkOffsetLength,
+	SAMPLE_NUMBER_LENGTH,
+	SAMPLE_SIZES_AT,
+	SAMPLE_TO_CHUNK_ENTRY_LENGTH,
+	sampleSizeHeader,
+	sampleToChunkAt,
+	TABLE_ENTRIES_AT,
+	tableEntryCount,
+} from './sampleTableBoxes';
 import {
 	editCount,
 	editEntryLength,
@@ -195,11 +206,10 @@ function readSampleTables(context: InspectContext, stbl: Box, track: TrackFacts)
 	walker.walk(walker.childrenOf(stbl), (table) => {
 		if (table.type === 'stsd' && track.sampleEntry === undefined) readSampleDescription(context, table, track);
 		else if ((table.type === 'stco' || table.type === 'co64') && tables.lastChunkOffset === undefined) {
-			tables.lastChunkOffset = readLastEntry(context, table, table.type === 'co64' ? 8 : 4, (bytes) =>
-				table.type === 'co64' ? readUint64(bytes, 0) : readUint32(bytes, 0),
-			);
+			const wide = table.type === 'co64';
+			tables.lastChunkOffset = readLastEntry(context, table, chunkOffsetLength(wide), (bytes) => chunkOffsetAt(bytes, 0, wide));
 		} else if (table.type === 'stsc' && tables.samplesInLastChunk === undefined) {
-			tables.samplesInLastChunk = readLastEntry(context, table, 12, (bytes) => readUint32(bytes, 4));
+			tables.samplesInLastChunk = readLastEntry(context, table, SAMPLE_TO_CHUNK_ENTRY_LENGTH, (bytes) => sampleToChunkAt(bytes, 0).samplesPerChunk);
 		} else if (table.type === 'stsz' && tables.sampleSizes === undefined) {
 			tables.sampleSizes = table;
 		}
@@ -210,15 +220,15 @@ function readSampleTables(context: InspectContext, stbl: Box, track: TrackFacts)
 /** The last entry of a table box (version/flags, entry count, entries), decoded by `decode`. */
 function readLastEntry(context: InspectContext, table: Box, entrySize: number, decode: (entry: Uint8Array) => number): number | undefined {
 	const { walker } = context;
-	const header = walker.content(table, 8);
+	const header = walker.content(table, TABLE_ENTRIES_AT);
 	if (!header) return undefined;
-	const count = readUint32(header, 4);
+	const count = tableEntryCount(header);
 	if (count === 0) return undefined;
-	if (8 + count * entrySize > table.end - table.contentStart) {
+	if (TABLE_ENTRIES_AT + count * entrySize > table.end - table.contentStart) {
 		context.note(`${table.type} box too short for its ${count} entries`);
 		return undefined;
 	}
-	const entry = walker.read(table.contentStart + 8 + (count - 1) * entrySize, entrySize);
+	const entry = walker.read(table.contentStart + TABLE_ENTRIES_AT + (count - 1) * entrySize, entrySize);
 	return entry ? decode(entry) : undefined;
 }
 
@@ -227,19 +237,18 @@ function lastChunkEnd(context: InspectContext, tables: SampleTables): number | u
 	const { walker } = context;
 	const { lastChunkOffset, samplesInLastChunk, sampleSizes } = tables;
 	if (lastChunkOffset === undefined || !samplesInLastChunk || !sampleSizes) return undefined;
-	const header = walker.content(sampleSizes, 12);
+	const header = walker.content(sampleSizes, SAMPLE_SIZES_AT);
 	if (!header) return undefined;
-	const constantSize = readUint32(header, 4);
-	const sampleCount = readUint32(header, 8);
+	const { constantSize, sampleCount } = sampleSizeHeader(header);
 	const samples = Math.min(samplesInLastChunk, sampleCount);
 	if (samples === 0) return undefined;
 	if (constantSize !== 0) return lastChunkOffset + samples * constantSize;
 	if (samples > MAX_LAST_CHUNK_SAMPLES) return undefined;
-	if (12 + sampleCount * 4 > sampleSizes.end - sampleSizes.contentStart) {
+	if (SAMPLE_SIZES_AT + sampleCount * SAMPLE_NUMBER_LENGTH > sampleSizes.end - sampleSizes.contentStart) {
 		context.note('stsz box too short for its sample count');
 		return undefined;
 	}
-	const sizes = walker.read(sampleSizes.contentStart + 12 + (sampleCount - samples) * 4, samples * 4);
+	const sizes = walker.read(sampleSizes.contentStart + SAMPLE_SIZES_AT + (sampleCount - samples) * SAMPLE_NUMBER_LENGTH, samples * SAMPLE_NUMBER_LENGTH);
 	if (!sizes) return undefined;
 	let end = lastChunkOffset;
 	for (let offset = 0; offset < sizes.length; offset += 4) end += readUint32(sizes, offset);

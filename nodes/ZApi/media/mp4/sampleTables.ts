@@ -10,11 +10,23 @@
 import { MediaError } from '../../InputError';
 import type { Fragment, FragmentSamples, TrackDefaults } from './fragments';
 import { readFragmentSamples } from './fragments';
-import { byteSourceOf, readInt32, readUint32, readUint64 } from '../bytes';
+import { byteSourceOf, readUint32 } from '../bytes';
 import type { Box, BoxProblem } from './boxWalker';
 import { BoxWalker } from './boxWalker';
 import { editEntryLength, readEdit, readHandlerType, readTimedHeader, readTrackExtends, trackIdOffset, TRACK_EXTENDS_LENGTH } from './movieBoxes';
 import { printableType } from './boxHeader';
+import {
+	chunkOffsetAt,
+	chunkOffsetLength,
+	RUN_ENTRY_LENGTH,
+	runAt,
+	SAMPLE_NUMBER_LENGTH,
+	SAMPLE_SIZES_AT,
+	SAMPLE_TO_CHUNK_ENTRY_LENGTH,
+	sampleSizeHeader,
+	sampleToChunkAt,
+	TABLE_ENTRIES_AT,
+} from './sampleTableBoxes';
 
 /** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
 export const MAX_SAMPLES = 1_000_000;
@@ -273,14 +285,15 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	// Sizes first: they fix the sample count every other table must agree with.
 	const stsz = single(tables, 'stsz');
 	if (!stsz) throw damaged(single(tables, 'stz2') ? 'compact sample sizes (stz2) are not supported' : 'a track has no sample size table (stsz)');
-	const sizeBox = reader.fullBox(stsz, 8);
-	const constantSize = readUint32(bytes, sizeBox.at);
-	const sampleCount = constantSize === 0 ? reader.entryCount(stsz, sizeBox.at + 4, 4) : readUint32(bytes, sizeBox.at + 4);
+	reader.fullBox(stsz, 8);
+	const sizeTable = reader.content(stsz);
+	const { constantSize, sampleCount: declaredCount } = sampleSizeHeader(sizeTable);
+	const sampleCount = constantSize === 0 ? reader.entryCount(stsz, stsz.contentStart + 8, SAMPLE_NUMBER_LENGTH) : declaredCount;
 	if (sampleCount > samplesLeft) throw damaged(`it lists more than ${MAX_SAMPLES.toLocaleString('en-US')} samples`);
 	if (constantSize !== 0 && constantSize * sampleCount > fileBytes) throw damaged('its samples add up to more than the file');
 	const sizes = new Uint32Array(sampleCount);
 	for (let index = 0; index < sampleCount; index++) {
-		sizes[index] = constantSize !== 0 ? constantSize : readUint32(bytes, sizeBox.at + 8 + index * 4);
+		sizes[index] = constantSize !== 0 ? constantSize : readUint32(sizeTable, SAMPLE_SIZES_AT + index * SAMPLE_NUMBER_LENGTH);
 	}
 
 	const durations = new Uint32Array(sampleCount);
@@ -288,10 +301,8 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	const stts = single(tables, 'stts');
 	if (!stts) throw damaged('a track has no time-to-sample table (stts)');
 	const timeBox = reader.fullBox(stts, 4);
-	expandRuns(reader.entryCount(stts, timeBox.at, 8), sampleCount, 'stts', (entry) => {
-		const at = timeBox.at + 4 + entry * 8;
-		return [readUint32(bytes, at), readUint32(bytes, at + 4)];
-	}, (sample, duration) => {
+	const timeTable = reader.content(stts);
+	expandRuns(reader.entryCount(stts, timeBox.at, RUN_ENTRY_LENGTH), sampleCount, 'stts', (entry) => runAt(timeTable, TABLE_ENTRIES_AT + entry * RUN_ENTRY_LENGTH, false), (sample, duration) => {
 		durations[sample] = duration;
 	});
 	let time = 0;
@@ -305,11 +316,8 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	if (ctts) {
 		const offsets = new Int32Array(sampleCount);
 		const offsetBox = reader.fullBox(ctts, 4);
-		// Version 0 declares the offsets unsigned, but writers store negative ones there too.
-		expandRuns(reader.entryCount(ctts, offsetBox.at, 8), sampleCount, 'ctts', (entry) => {
-			const at = offsetBox.at + 4 + entry * 8;
-			return [readUint32(bytes, at), readInt32(bytes, at + 4)];
-		}, (sample, offset) => {
+		const offsetTable = reader.content(ctts);
+		expandRuns(reader.entryCount(ctts, offsetBox.at, RUN_ENTRY_LENGTH), sampleCount, 'ctts', (entry) => runAt(offsetTable, TABLE_ENTRIES_AT + entry * RUN_ENTRY_LENGTH, true), (sample, offset) => {
 			offsets[sample] = offset;
 		});
 		compositionOffsets = offsets;
@@ -320,9 +328,10 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	if (stss) {
 		sync = new Uint8Array(sampleCount);
 		const syncBox = reader.fullBox(stss, 4);
-		const count = reader.entryCount(stss, syncBox.at, 4);
+		const count = reader.entryCount(stss, syncBox.at, SAMPLE_NUMBER_LENGTH);
+		const syncTable = reader.content(stss);
 		for (let entry = 0; entry < count; entry++) {
-			const sample = readUint32(bytes, syncBox.at + 4 + entry * 4);
+			const sample = readUint32(syncTable, TABLE_ENTRIES_AT + entry * SAMPLE_NUMBER_LENGTH);
 			if (sample >= 1 && sample <= sampleCount) sync[sample - 1] = 1;
 		}
 	}
@@ -361,25 +370,24 @@ function readChunks(
 	if (!stco || !stsc) throw damaged('a track has no chunk tables (stsc, stco)');
 	const wide = stco.type === 'co64';
 	const chunkBox = reader.fullBox(stco, 4);
-	const chunkCount = reader.entryCount(stco, chunkBox.at, wide ? 8 : 4);
+	const chunkCount = reader.entryCount(stco, chunkBox.at, chunkOffsetLength(wide));
+	const chunkTable = reader.content(stco);
 	const mapBox = reader.fullBox(stsc, 4);
-	const mapEntries = reader.entryCount(stsc, mapBox.at, 12);
+	const mapEntries = reader.entryCount(stsc, mapBox.at, SAMPLE_TO_CHUNK_ENTRY_LENGTH);
+	const mapTable = reader.content(stsc);
 
 	const offsets = new Float64Array(sampleCount);
 	const descriptionIndex = new Uint32Array(sampleCount);
 	let sample = 0;
 	for (let entry = 0; entry < mapEntries && sample < sampleCount; entry++) {
-		const at = mapBox.at + 4 + entry * 12;
-		const firstChunk = readUint32(bytes, at);
-		const perChunk = readUint32(bytes, at + 4);
-		const description = readUint32(bytes, at + 8);
-		const nextFirst = entry + 1 < mapEntries ? readUint32(bytes, at + 12) : chunkCount + 1;
+		const at = TABLE_ENTRIES_AT + entry * SAMPLE_TO_CHUNK_ENTRY_LENGTH;
+		const { firstChunk, samplesPerChunk: perChunk, descriptionIndex: description } = sampleToChunkAt(mapTable, at);
+		const nextFirst = entry + 1 < mapEntries ? sampleToChunkAt(mapTable, at + SAMPLE_TO_CHUNK_ENTRY_LENGTH).firstChunk : chunkCount + 1;
 		if (firstChunk < 1 || nextFirst <= firstChunk) throw damaged('the stsc table is out of order');
 		// Each chunk holds at least one sample, so the loop ends after at most sampleCount chunks.
 		for (let chunk = firstChunk; chunk < nextFirst && chunk <= chunkCount && sample < sampleCount; chunk++) {
 			if (perChunk === 0) throw damaged('the stsc table has an empty chunk');
-			const chunkAt = chunkBox.at + 4 + (chunk - 1) * (wide ? 8 : 4);
-			let offset = wide ? readUint64(bytes, chunkAt) : readUint32(bytes, chunkAt);
+			let offset = chunkOffsetAt(chunkTable, TABLE_ENTRIES_AT + (chunk - 1) * chunkOffsetLength(wide), wide);
 			const end = Math.min(sampleCount, sample + perChunk);
 			for (; sample < end; sample++) {
 				if (offset + sizes[sample] > fileBytes) throw damaged(`sample ${sample + 1} lies past the end of the file`);
