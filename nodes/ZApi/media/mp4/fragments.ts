@@ -25,6 +25,7 @@ import {
 	TRACK_RUN_HEADER_LENGTH,
 	trackRunEntryLayout,
 } from './fragmentBoxes';
+import type { TrackExtends } from './movieBoxes';
 
 /** A moof box, whole, and where it starts in the file. */
 export interface Fragment {
@@ -33,12 +34,7 @@ export interface Fragment {
 }
 
 /** What trex (in moov > mvex) says about a track's samples when a fragment does not. */
-export interface TrackDefaults {
-	descriptionIndex: number;
-	duration: number;
-	size: number;
-	flags: number;
-}
+export type TrackDefaults = Omit<TrackExtends, 'trackId'>;
 
 export interface FragmentSamples {
 	count: number;
@@ -60,9 +56,6 @@ const damaged = (what: string) =>
 		`The video's fragments (moof) are damaged: ${what}, so it cannot be split`,
 		'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
 	);
-
-
-
 
 /** What the box walker could not trust, as the reason the fragments are damaged (stray trailing bytes are harmless). */
 function refuse(problem: BoxProblem): void {

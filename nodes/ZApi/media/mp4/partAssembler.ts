@@ -89,7 +89,6 @@ class SequentialReader {
 	}
 }
 
-
 const fragmented = () =>
 	new MediaError(
 		'The video is a fragmented MP4 whose fragments (moof boxes) could not all be read (a fragment before the index, a file cut short, or too many), so it cannot be split',
