@@ -1,0 +1,96 @@
+/**
+ * The inspector's own readers, one by one (nodes/ZApi/media/mp4/): the container from the ftyp
+ * brands, the esds object type, a sample entry's details, the moov model and the fragment ends.
+ * The inspector as a whole is tested in test/mp4Inspector*.test.ts.
+ */
+import { byteSourceOf } from '../../nodes/ZApi/media/bytes';
+import { classifyContainer, describeAudioCodec, describeVideoCodec } from '../../nodes/ZApi/media/mp4/codecNames';
+import { readFragmentEnds } from '../../nodes/ZApi/media/mp4/fragmentDurations';
+import { InspectContext } from '../../nodes/ZApi/media/mp4/inspectContext';
+import { readMovie } from '../../nodes/ZApi/media/mp4/movieFacts';
+import { readAudioSampleEntry, readObjectType, readVisualSampleEntry } from '../../nodes/ZApi/media/mp4/sampleEntry';
+import { box, concat, latin1, u16, u32, u64, u8, zeros } from '../fixtures/boxes';
+
+const BUDGET = { maxBoxes: 1_000, maxDepth: 16, maxBytes: 1_000_000 };
+
+/** A context over `file` and its top-level boxes. */
+function open(file: Uint8Array) {
+	const context = new InspectContext(byteSourceOf(file), BUDGET);
+	return { context, boxes: context.walker.list(context.walker.file()) };
+}
+
+describe('codecNames', () => {
+	test('the container from the brands', () => {
+		expect(classifyContainer(undefined, true)).toBe('quicktime');
+		expect(classifyContainer(undefined, false)).toBe('unknown');
+		expect(classifyContainer({ majorBrand: 'qt  ', compatibleBrands: [] }, true)).toBe('quicktime');
+		expect(classifyContainer({ majorBrand: 'mp42', compatibleBrands: [] }, false)).toBe('mp4');
+		expect(classifyContainer({ majorBrand: 'xxxx', compatibleBrands: ['qt  '] }, true)).toBe('quicktime');
+		expect(classifyContainer({ majorBrand: 'xxxx', compatibleBrands: [] }, true)).toBe('mp4');
+		expect(classifyContainer({ majorBrand: 'xxxx', compatibleBrands: [] }, false)).toBe('unknown');
+	});
+
+	test('friendly names, unknown fourccs verbatim', () => {
+		expect(describeVideoCodec('hvc1')).toBe('HEVC');
+		expect(describeAudioCodec('mp4a')).toBe('AAC');
+		expect(describeVideoCodec('zzzz')).toBe('zzzz');
+		expect(describeVideoCodec('constructor')).toBe('constructor');
+	});
+});
+
+describe('sampleEntry', () => {
+	/** esds content after version and flags: ES_Descriptor > DecoderConfigDescriptor(objectType). */
+	const esds = (objectType: number, esFlags = 0) => concat(u8(0x03), u8(0x80), u8(0x80), u8(0x80), u8(20), u16(1), u8(esFlags), ...(esFlags & 0x80 ? [u16(0)] : []), u8(0x04), u8(13), u8(objectType), zeros(12));
+
+	test('readObjectType: through the ES descriptor, long lengths and optional fields', () => {
+		expect(readObjectType(esds(0x40), 0, 64)).toBe(0x40);
+		expect(readObjectType(esds(0x6b, 0x80), 0, 64)).toBe(0x6b);
+		expect(readObjectType(Uint8Array.of(0x05, 0), 0, 2)).toBeUndefined();
+		expect(readObjectType(esds(0x40), 0, 8)).toBeUndefined();
+	});
+
+	test('a visual entry: stored size, pasp, and the original format behind encryption', () => {
+		const fields = concat(zeros(24), u16(640), u16(360), zeros(50));
+		const entry = box('encv', fields, box('pasp', u32(4), u32(3)), box('sinf', box('frma', latin1('avc1'))));
+		const { context, boxes } = open(entry);
+		expect(readVisualSampleEntry(context.walker, boxes[0])).toEqual({ codedWidth: 640, codedHeight: 360, pixelAspect: [4, 3], originalFormat: 'avc1' });
+		expect(context.issues).toEqual([]);
+	});
+
+	test("an audio entry: esds found after QuickTime's version 1 fields and inside 'wave'", () => {
+		const fields = concat(zeros(8), u16(1), zeros(18), zeros(16));
+		const entry = box('mp4a', fields, box('wave', box('esds', u32(0), esds(0x69))));
+		const { context, boxes } = open(entry);
+		expect(readAudioSampleEntry(context.walker, boxes[0])).toEqual({ objectType: 0x69 });
+	});
+});
+
+describe('movieFacts and fragmentDurations', () => {
+	const mvhd = box('mvhd', u32(0), u32(0), u32(0), u32(1000), u32(0), zeros(80));
+	const tkhd = box('tkhd', u32(0), u32(0), u32(0), u32(1), u32(0), u32(0), zeros(16), u32(0x1_0000), zeros(12), u32(0x1_0000), zeros(12), u32(0x4000_0000), u32(320 << 16), u32(240 << 16));
+	const mdhd = box('mdhd', u32(0), u32(0), u32(0), u32(90_000), u32(0), zeros(4));
+	const hdlr = box('hdlr', u32(0), u32(0), latin1('vide'), zeros(12));
+	const trex = box('trex', u32(0), u32(1), u32(1), u32(3000), u32(0), u32(0));
+	const moov = box('moov', mvhd, box('trak', tkhd, box('mdia', mdhd, hdlr)), box('mvex', box('mehd', u32(0), u32(0)), trex));
+
+	test('readMovie: the headers, the handler and the fragment defaults', () => {
+		const { context, boxes } = open(moov);
+		const movie = readMovie(context, boxes[0]);
+		expect(movie).toMatchObject({ timescale: 1000, duration: 0, headerRead: true, compressed: false });
+		expect(movie.fragments?.sampleDuration.get(1)).toBe(3000);
+		expect(movie.tracks).toEqual([
+			{ trackId: 1, headerDuration: 0, rotation: 0, presentationWidth: 320, presentationHeight: 240, mediaTimescale: 90_000, mediaDuration: 0, handlerType: 'vide' },
+		]);
+		expect(context.issues).toEqual([]);
+	});
+
+	test('readFragmentEnds: the last tfdt plus its durations; runs with defaults count too', () => {
+		const moof = (decodeTime: bigint, samples: number) =>
+			box('moof', box('traf', box('tfhd', u32(0x2_0000), u32(1)), box('tfdt', u32(0x0100_0000), u64(decodeTime)), box('trun', u32(0), u32(samples))));
+		const file = concat(moov, moof(0n, 30), box('mdat'), moof(90_000n, 30), box('mdat'));
+		const { context, boxes } = open(file);
+		const movie = readMovie(context, boxes[0]);
+		readFragmentEnds(context, boxes.filter((found) => found.type === 'moof'), movie);
+		expect(movie.tracks[0].fragmentsEnd).toBe(90_000 + 30 * 3000);
+	});
+});
