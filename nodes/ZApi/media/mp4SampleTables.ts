@@ -56,7 +56,7 @@ export interface SampleMovie {
 	skippedTracks: string[];
 }
 
-interface Box {
+export interface Box {
 	type: string;
 	/** The whole box, header included. */
 	start: number;
@@ -77,7 +77,8 @@ function fourcc(bytes: Uint8Array, offset: number): string {
 	return String.fromCharCode(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]);
 }
 
-class MoovReader {
+/** Bounded reads of the boxes inside a moov (also used to move a moov as it is: mp4FastStart.ts). */
+export class MoovReader {
 	private boxes = 0;
 
 	constructor(private readonly bytes: Uint8Array) {}
