@@ -242,7 +242,10 @@ describe('a part failing halfway', () => {
 		expect(sandbox.requests.filter((request) => request.endpoint === 'send-video-status')).toHaveLength(2);
 		const [first] = sandbox.accepted();
 		const { messageId, zaapId } = first.response as Record<string, string>;
-		expect(run.error?.message).toMatch(new RegExp(`^Part 2 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${messageId}, zaapId ${zaapId}\\); part 3 was not sent \\[item 0\\]$`));
+		expect(run.error?.message).toMatch(
+			new RegExp(`^Part 2 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${messageId}, zaapId ${zaapId}\\); part 3 was not sent\\. Set Start From Part to 2 to post the rest \\[item 0\\]$`),
+		);
+		expect(run.error?.description).toMatch(/run the item again with Options > Start From Part = 2: the parts before it are not posted again\.$/);
 	});
 
 	test('with Continue On Fail the error item lists the posted parts and the next input item still runs', async () => {
@@ -255,7 +258,19 @@ describe('a part failing halfway', () => {
 		const accepted = sandbox.accepted();
 		const ids = accepted.slice(0, 2).map((request) => (request.response as { messageId: string }).messageId);
 		expect(output[0].pairedItem).toEqual({ item: 0 });
-		expect(output[0].json.error).toMatch(new RegExp(`^Part 3 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${ids[0]}, .+\\), part 2 \\(messageId ${ids[1]}, .+\\) \\[item 0\\]$`));
+		expect(output[0].json.error).toMatch(
+			new RegExp(`^Part 3 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${ids[0]}, .+\\), part 2 \\(messageId ${ids[1]}, .+\\)\\. Set Start From Part to 3 to post the rest \\[item 0\\]$`),
+		);
+		// The error item carries what a workflow needs to post the rest itself.
+		const zaapIds = accepted.slice(0, 2).map((request) => (request.response as { zaapId: string }).zaapId);
+		expect(output[0].json).toEqual({
+			error: output[0].json.error,
+			postedParts: [
+				{ number: 1, messageId: ids[0], zaapId: zaapIds[0] },
+				{ number: 2, messageId: ids[1], zaapId: zaapIds[1] },
+			],
+			startFromPart: 3,
+		});
 		expect(output.slice(1).map((item) => [item.pairedItem, (item.json.part as { number: number }).number])).toEqual([
 			[{ item: 1 }, 1],
 			[{ item: 1 }, 2],
