@@ -53,9 +53,9 @@ export function layoutFastStart(index: MovieIndex, fileBytes: number): PartLayou
 		const found = offsetFields(index.moov);
 		if ('reason' in found) return found;
 		fields = found;
-	} catch (error) {
-		if (error instanceof MediaError) return { reason: 'its index (moov) is damaged' };
-		throw error;
+	} catch {
+		// The box reader's bounds checks (MediaError): hostile boxes must end in a reason too.
+		return { reason: 'its index (moov) is damaged' };
 	}
 
 	const moov = index.moov.slice();
