@@ -61,7 +61,7 @@ const videoCheckOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: MAX_SERIES_PARTS },
 		default: MAX_SERIES_PARTS,
-		description: `With Longer Videos set to Split Into Several Statuses, the most statuses one video may become. A video that needs more is stopped before anything is posted. At most ${MAX_SERIES_PARTS}, a day's statuses for one number.`,
+		description: `With Longer Videos set to Split Into Several Statuses, the most statuses one video may become. A video that needs more is stopped before anything is posted. At most ${MAX_SERIES_PARTS}, so that a series fits one day's statuses of a number.`,
 	},
 	{
 		displayName: 'Start From Part',
