@@ -138,6 +138,7 @@ function selfContained(reader: MoovReader, moov: Uint8Array, dinf: Box): boolean
 /**
  * The fast-start copy of a file the node holds (bytes, Base64 text or a stored file), for posting;
  * `index` when it was already read. Never throws for what the file holds: it says why not instead.
+ * Once moved, the original media no longer holds the file (post the copy).
  */
 export async function moveIndexToFront(media: InlineMedia | StreamedMedia, index?: MovieIndex): Promise<IndexMove> {
 	const open = sourceOf(media);
@@ -152,9 +153,13 @@ export async function moveIndexToFront(media: InlineMedia | StreamedMedia, index
 	const parts = assembleParts(open, [layout], media.bytes);
 	try {
 		const next = await parts.next();
-		return next.done
-			? { reason: 'the file ended early' }
-			: { moved: { kind: 'inline', mimeType: media.mimeType, bytes: next.value.length, pieces: next.value.pieces } };
+		if (next.done) return { reason: 'the file ended early' };
+		if (media.kind === 'inline') {
+			// Only the copy refers to the file now: the request body drops its pieces once written, as it drops a file's own bytes.
+			media.content = undefined;
+			media.payload = undefined;
+		}
+		return { moved: { kind: 'inline', mimeType: media.mimeType, bytes: next.value.length, pieces: next.value.pieces } };
 	} catch (error) {
 		return notMoved('the file ended early')(error);
 	} finally {

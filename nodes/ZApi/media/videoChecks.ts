@@ -60,6 +60,8 @@ export function inspectInlineMedia(media: PreparedMedia): Mp4Inspection | undefi
 
 const seconds = (value: number) => `${value.toFixed(1)} s`;
 
+const MOOV_AT_END = 'The MP4 index (moov) is at the end of the file, so viewers wait for the whole download before it plays';
+
 function uninspectableReason(inspection: Mp4Inspection): string | undefined {
 	if (inspection.container === 'unknown') return 'it is not an MP4/QuickTime file';
 	if (inspection.durationSeconds === undefined && inspection.videoCodec === undefined) {
@@ -164,8 +166,6 @@ export function checkVideo(
 	if (inspection.fastStart === false) facts.warnings.push(MOOV_AT_END);
 	return definedOnly(facts);
 }
-
-const MOOV_AT_END = 'The MP4 index (moov) is at the end of the file, so viewers wait for the whole download before it plays';
 
 /**
  * The facts once the node tried to move the index of a file to the front (mp4FastStart.ts): moved,

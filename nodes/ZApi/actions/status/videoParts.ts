@@ -25,7 +25,7 @@ import { mediaParameter, readBinaryPropertyName, readMediaInput } from '../media
 export const DEFAULT_SPLIT_INPUT_MB = 50;
 /** Files above this are refused even when the user raises the option: the node holds them in memory in some binary modes. */
 export const MAX_SPLIT_INPUT_MB = 200;
-/** Default and most of Options > Maximum Parts: a day's statuses for one number. */
+/** Default and most of Options > Maximum Parts, so that a series fits one day's statuses of a number (Z-API's docs state no daily number: README). */
 export const MAX_SERIES_PARTS = 30;
 
 export interface SplitSettings {
