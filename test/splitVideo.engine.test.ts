@@ -242,7 +242,10 @@ describe('a part failing halfway', () => {
 		expect(sandbox.requests.filter((request) => request.endpoint === 'send-video-status')).toHaveLength(2);
 		const [first] = sandbox.accepted();
 		const { messageId, zaapId } = first.response as Record<string, string>;
-		expect(run.error?.message).toMatch(new RegExp(`^Part 2 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${messageId}, zaapId ${zaapId}\\); part 3 was not sent \\[item 0\\]$`));
+		expect(run.error?.message).toMatch(
+			new RegExp(`^Part 2 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${messageId}, zaapId ${zaapId}\\); part 3 was not sent\\. Set Start From Part to 2 to post the rest \\[item 0\\]$`),
+		);
+		expect(run.error?.description).toMatch(/run the item again with Options > Start From Part = 2: the parts before it are not posted again\.$/);
 	});
 
 	test('with Continue On Fail the error item lists the posted parts and the next input item still runs', async () => {
@@ -255,7 +258,19 @@ describe('a part failing halfway', () => {
 		const accepted = sandbox.accepted();
 		const ids = accepted.slice(0, 2).map((request) => (request.response as { messageId: string }).messageId);
 		expect(output[0].pairedItem).toEqual({ item: 0 });
-		expect(output[0].json.error).toMatch(new RegExp(`^Part 3 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${ids[0]}, .+\\), part 2 \\(messageId ${ids[1]}, .+\\) \\[item 0\\]$`));
+		expect(output[0].json.error).toMatch(
+			new RegExp(`^Part 3 of 3 failed: .+\\. Already posted: part 1 \\(messageId ${ids[0]}, .+\\), part 2 \\(messageId ${ids[1]}, .+\\)\\. Set Start From Part to 3 to post the rest \\[item 0\\]$`),
+		);
+		// The error item carries what a workflow needs to post the rest itself.
+		const zaapIds = accepted.slice(0, 2).map((request) => (request.response as { zaapId: string }).zaapId);
+		expect(output[0].json).toEqual({
+			error: output[0].json.error,
+			postedParts: [
+				{ number: 1, messageId: ids[0], zaapId: zaapIds[0] },
+				{ number: 2, messageId: ids[1], zaapId: zaapIds[1] },
+			],
+			startFromPart: 3,
+		});
 		expect(output.slice(1).map((item) => [item.pairedItem, (item.json.part as { number: number }).number])).toEqual([
 			[{ item: 1 }, 1],
 			[{ item: 1 }, 2],
@@ -336,6 +351,74 @@ describe('files the splitter cannot read', () => {
 		const run = await send(split(), { items: [{ binary: { data: { content: big.toString('base64'), mimeType: 'video/webm', fileName: 'clip.webm' } } }], binaryMode: 'filesystem' });
 		expect(run.status).toBe('error');
 		expect(run.error?.message).toBe('Input Binary Field: The video is not an MP4 or QuickTime file, so it cannot be split [item 0]');
+		expect(sandbox.requests).toHaveLength(0);
+	});
+});
+
+describe('a series fits the day: Maximum Parts and Start From Part', () => {
+	test('a series longer than Maximum Parts stops the item before any request, saying how many parts it would take', async () => {
+		const run = await send(split({ maxParts: 2 }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)] });
+		expect(run.status).toBe('error');
+		expect(run.error?.message).toBe(
+			'Input Binary Field: The video (180.0 s) would take 3 statuses of at most 60 s; Options > Maximum Parts allows 2. Nothing was posted [item 0]',
+		);
+		expect(run.error?.description).toBe(
+			"Raise Options > Maximum Duration (Seconds) if WhatsApp's limit allows it, set Longer Videos to Trim to Maximum Duration, or cut the video into shorter videos before sending it, or raise Options > Maximum Parts (at most 30).",
+		);
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test('by default a video never becomes more than 30 statuses: 3 minutes in parts of at most 5 s would take 45', async () => {
+		const run = await send(split({ maxDurationSeconds: 5 }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)] });
+		expect(run.status).toBe('error');
+		expect(run.error?.message).toBe(
+			'Input Binary Field: The video (180.0 s) would take 45 statuses of at most 5 s; Options > Maximum Parts allows 30. Nothing was posted [item 0]',
+		);
+		expect(run.error?.description).not.toMatch(/raise Options > Maximum Parts/);
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test('Start From Part posts exactly the rest; the parts keep their numbers and the count', async () => {
+		const expected = await expectedParts(long);
+		const run = await send(split({ startFromPart: 2 }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)], binaryMode: 'filesystem' });
+		expect(run.status).toBe('success');
+		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes.slice(1));
+		expect(run.output(ZAPI_NODE).map((item) => item.json.part)).toEqual([
+			{ number: 2, count: 3, startSeconds: 60, durationSeconds: 60, bytes: expected.sizes[1] },
+			{ number: 3, count: 3, startSeconds: 120, durationSeconds: 60, bytes: expected.sizes[2] },
+		]);
+	});
+
+	test('after a failure halfway, the Start From Part the error item names posts the rest: the series is complete, nothing twice', async () => {
+		const expected = await expectedParts(long);
+		let calls = 0;
+		sandbox.setFaultPolicy(() => (++calls === 2 ? { kind: 'status', status: 500, body: { error: 'Internal error' } } : undefined));
+		const failed = await send(split(), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)], continueOnFail: true });
+		const [errorItem] = failed.output(ZAPI_NODE);
+		expect(errorItem.json).toEqual(expect.objectContaining({ startFromPart: 2, postedParts: [expect.objectContaining({ number: 1 })] }));
+
+		sandbox.setFaultPolicy(undefined);
+		const resumed = await send(split({ startFromPart: errorItem.json.startFromPart as number }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)] });
+		expect(resumed.status).toBe('success');
+		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes);
+	});
+
+	test('a Start From Part beyond the series is refused before any request, naming the part count', async () => {
+		const run = await send(split({ startFromPart: 4 }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)] });
+		expect(run.error?.message).toBe('Start From Part is 4, but the video makes 3 parts [item 0]');
+		expect(run.error?.description).toBe('Set Options > Start From Part to a number from 1 to 3, or remove it to post every part.');
+		const twoParts = await send(split({ startFromPart: 3 }), { items: [binaryItem(SPLIT_FIXTURES.h264_61s)], binaryMode: 'filesystem' });
+		expect(twoParts.error?.message).toBe('Start From Part is 3, but the video makes 2 parts [item 0]');
+		const single = await send(split({ startFromPart: 2, maxDurationSeconds: 61 }), { items: [binaryItem(SPLIT_FIXTURES.h264_61s)] });
+		expect(single.error?.message).toBe('Start From Part is 2, but the video makes only 1 part [item 0]');
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test('Start From Part above Maximum Parts, and values that are not whole numbers, are refused as parameters', async () => {
+		const above = await send(split({ maxParts: 3, startFromPart: 5 }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)] });
+		expect(above.error?.message).toBe('Start From Part must be a whole number from 1 to 3 [item 0]');
+		const fraction = await send(split({ maxParts: 2.5 }), { items: [binaryItem(SPLIT_FIXTURES.h264_180s)] });
+		expect(fraction.error?.message).toBe('Maximum Parts must be a whole number from 1 to 30 [item 0]');
 		expect(sandbox.requests).toHaveLength(0);
 	});
 });

@@ -47,7 +47,8 @@ describe('facts in the output, under "video"', () => {
 		const binary = await send({ videoSource: 'binary' }, [fileItem(FIXTURES.h264MoovAtEnd)]);
 		const base64 = await send({ videoSource: 'base64', videoBase64: file.toString('base64') });
 		expect(videoOf(base64)).toEqual(videoOf(binary));
-		expect(videoOf(base64)).toEqual(expect.objectContaining({ fastStart: false, durationSeconds: 2 }));
+		// Both had their index moved to the front (Move Index to Front is on by default).
+		expect(videoOf(base64)).toEqual(expect.objectContaining({ fastStart: true, indexMovedToFront: true, durationSeconds: 2 }));
 	});
 
 	test('URL sources: full facts when downloaded; size and type from the size check; nothing when passed on', async () => {
@@ -99,8 +100,8 @@ describe('checks', () => {
 		expect(videoOf(off).warnings).toEqual([]);
 	});
 
-	test('moov at the end of the file is a warning, never a refusal', async () => {
-		const run = await send({ videoSource: 'binary', options: { requireH264: 'refuse' } }, [fileItem(FIXTURES.h264MoovAtEnd)]);
+	test('with Move Index to Front off, moov at the end of the file is a warning, never a refusal', async () => {
+		const run = await send({ videoSource: 'binary', options: { requireH264: 'refuse', moveIndexToFront: false } }, [fileItem(FIXTURES.h264MoovAtEnd)]);
 		expect(run.status).toBe('success');
 		expect(videoOf(run).warnings).toEqual([expect.stringMatching(/moov\) is at the end of the file/)]);
 	});

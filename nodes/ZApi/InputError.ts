@@ -15,6 +15,9 @@ export class InputError extends Error {
 		super(message);
 		this.name = new.target.name;
 	}
+
+	/** Fields for the Continue On Fail error item besides `error` (the parts of a series already posted). */
+	itemFields?: Record<string, unknown>;
 }
 
 /** A problem with the media an item supplied (its size, type, encoding or link). */

@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import type { VideoHost, ZApiSandbox } from '../sandbox/zapiSandbox';
+import type { SandboxOptions, VideoHost, ZApiSandbox } from '../sandbox/zapiSandbox';
 import { startVideoHost, startZApiSandbox } from '../sandbox/zapiSandbox';
 import { SECRETS } from './secrets';
 
@@ -20,13 +20,17 @@ export interface SandboxServers {
  *     let sandbox: ZApiSandbox;
  *     let host: VideoHost;
  *     useSandboxServers((servers) => ({ sandbox, host } = servers));
+ *
+ * `keepVideoBytes` makes the sandbox keep each received video's bytes (`request.video.data`), for
+ * suites that re-read what was posted.
  */
-export function useSandboxServers(onStarted: (servers: SandboxServers) => void): void {
+export function useSandboxServers(onStarted: (servers: SandboxServers) => void, options: Pick<SandboxOptions, 'keepVideoBytes'> = {}): void {
 	let servers: SandboxServers | undefined;
 	beforeAll(async () => {
 		const sandbox = await startZApiSandbox({
 			instances: [{ id: SECRETS.instanceId, token: SECRETS.instanceToken }],
 			clientToken: SECRETS.clientToken,
+			...options,
 		});
 		servers = { sandbox, host: await startVideoHost() };
 		onStarted(servers);

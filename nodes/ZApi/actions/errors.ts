@@ -1,4 +1,4 @@
-import type { INode } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { InputError } from '../InputError';
@@ -18,10 +18,22 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 	if (error instanceof InputError) {
 		const { parameter } = error;
 		const prefix = parameter && !error.message.startsWith(parameter) ? `${parameter}: ` : '';
-		return new NodeOperationError(node, `${prefix}${error.message} [item ${itemIndex}]`, {
+		const nodeError = new NodeOperationError(node, `${prefix}${error.message} [item ${itemIndex}]`, {
 			itemIndex,
 			description: error.hint,
 		});
+		if (error.itemFields) nodeError.context.itemFields = error.itemFields;
+		return nodeError;
 	}
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+}
+
+/**
+ * The Continue On Fail item of a failed input item: the error's message, plus the fields the
+ * failure put in its context for the workflow to use (`itemFields`: the parts of a series already
+ * posted and the Start From Part that posts the rest).
+ */
+export function errorItemJson(error: NodeOperationError | NodeApiError): IDataObject {
+	const fields = error.context.itemFields;
+	return { error: error.message, ...(fields && typeof fields === 'object' ? (fields as IDataObject) : {}) };
 }

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { InputError } from '../InputError';
-import { toNodeError } from './errors';
+import { errorItemJson, toNodeError } from './errors';
 import { statusOperations } from './status/Status.resource';
 import type { ZApiOperation } from './types';
 
@@ -36,7 +36,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		} catch (error) {
 			const nodeError = toNodeError(this.getNode(), error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			output.push({ json: errorItemJson(nodeError), pairedItem: { item: itemIndex } });
 		}
 	}
 

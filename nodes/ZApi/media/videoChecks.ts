@@ -39,7 +39,10 @@ export interface VideoFacts {
 	codedHeight?: number;
 	videoCodec?: string;
 	audioCodec?: string;
+	/** The file as posted starts playing before it is fully downloaded (its index, moov, comes first). */
 	fastStart?: boolean;
+	/** The node moved the index to the front (Move Index to Front): the original had it at the end. */
+	indexMovedToFront?: boolean;
 	/** Things worth knowing that did not stop the item. */
 	warnings: string[];
 }
@@ -56,6 +59,8 @@ export function inspectInlineMedia(media: PreparedMedia): Mp4Inspection | undefi
 }
 
 const seconds = (value: number) => `${value.toFixed(1)} s`;
+
+const MOOV_AT_END = 'The MP4 index (moov) is at the end of the file, so viewers wait for the whole download before it plays';
 
 function uninspectableReason(inspection: Mp4Inspection): string | undefined {
 	if (inspection.container === 'unknown') return 'it is not an MP4/QuickTime file';
@@ -158,8 +163,17 @@ export function checkVideo(
 		facts.warnings.push(`${message}: Z-API converts it, which can fail, and some phones cannot play it`);
 	}
 
-	if (inspection.fastStart === false) {
-		facts.warnings.push('The MP4 index (moov) is at the end of the file, so viewers wait for the whole download before it plays');
-	}
+	if (inspection.fastStart === false) facts.warnings.push(MOOV_AT_END);
 	return definedOnly(facts);
+}
+
+/**
+ * The facts once the node tried to move the index of a file to the front (mp4/fastStart.ts): moved,
+ * the file as posted is fast start and the warning goes; not moved, the warning says why.
+ */
+export function recordIndexMove(facts: VideoFacts, move: { moved: unknown } | { reason: string }): VideoFacts {
+	const { warnings, ...rest } = facts;
+	const others = warnings.filter((warning) => warning !== MOOV_AT_END);
+	if ('moved' in move) return { ...rest, fastStart: true, indexMovedToFront: true, warnings: others };
+	return { ...rest, fastStart: false, warnings: [...others, `${MOOV_AT_END}; it could not be moved to the front: ${move.reason}`] };
 }

@@ -2,14 +2,16 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { concerning } from '../../InputError';
 import { VIDEO } from '../../media/kinds';
+import { moveIndexToFront } from '../../media/mp4/fastStart';
 import type { VideoCheckOptions } from '../../media/videoChecks';
-import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../media/videoChecks';
+import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia, recordIndexMove } from '../../media/videoChecks';
 import type { MediaFields, UrlHandling } from '../mediaInput';
 import { mediaSourceProperties, readMediaInput, urlHandlingOption } from '../mediaInput';
 import { captionProperty, getNumberOption, readCaption } from '../parameters';
 import { optionsCollection, readRequestSettings } from '../requestOptions';
 import type { ZApiOperation } from '../types';
-import { DEFAULT_SPLIT_INPUT_MB, MAX_SPLIT_INPUT_MB, postVideoStatus, sendVideoInParts } from './videoParts';
+import type { SplitSettings } from './videoParts';
+import { DEFAULT_SPLIT_INPUT_MB, MAX_SERIES_PARTS, MAX_SPLIT_INPUT_MB, postVideoStatus, sendVideoInParts } from './videoParts';
 
 /** Public names: workflows depend on them. */
 export const VIDEO_FIELDS: MediaFields = {
@@ -52,6 +54,31 @@ const videoCheckOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1, maxValue: MAX_SPLIT_INPUT_MB },
 		default: DEFAULT_SPLIT_INPUT_MB,
 		description: `With Longer Videos set to Split or Trim, the largest input file accepted (each part still has to stay within 10 MB). Up to ${MAX_SPLIT_INPUT_MB} MB.`,
+	},
+	{
+		displayName: 'Maximum Parts',
+		name: 'maxParts',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_SERIES_PARTS },
+		default: MAX_SERIES_PARTS,
+		description: `With Longer Videos set to Split Into Several Statuses, the most statuses one video may become. A video that needs more is stopped before anything is posted. At most ${MAX_SERIES_PARTS}, so that a series fits one day's statuses of a number.`,
+	},
+	{
+		displayName: 'Start From Part',
+		name: 'startFromPart',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_SERIES_PARTS },
+		default: 1,
+		description:
+			'With Longer Videos set to Split Into Several Statuses, the first part to post; the parts before it are skipped and the others keep their numbers. After a part failed halfway, set it to the part the error names to post only the rest.',
+	},
+	{
+		displayName: 'Move Index to Front',
+		name: 'moveIndexToFront',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to rewrite a video whose index (moov) is at the end of the file with the index first, so the status starts playing before it is fully downloaded. The same frames and sound, nothing re-encoded; for files the node reads (binary, Base64, downloaded links).',
 	},
 	{
 		displayName: 'Maximum Duration (Seconds)',
@@ -98,6 +125,9 @@ const description: INodeProperties[] = [
 interface SendVideoOptions extends Partial<Omit<VideoCheckOptions, 'longVideo'>> {
 	longVideo?: VideoCheckOptions['longVideo'] | 'split' | 'trim';
 	splitMaxInputMb?: number;
+	maxParts?: number;
+	startFromPart?: number;
+	moveIndexToFront?: boolean;
 	urlHandling?: UrlHandling;
 }
 
@@ -105,6 +135,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const options = this.getNodeParameter('options', itemIndex, {}) as SendVideoOptions & IDataObject;
 	const { timeout, retry } = readRequestSettings(options);
 	const caption = readCaption(this, itemIndex);
+	const moveIndex = options.moveIndexToFront !== false;
 
 	if (options.longVideo === 'split' || options.longVideo === 'trim') {
 		const maxInputMb = getNumberOption(options.splitMaxInputMb, 'Largest Video to Split (MB)', {
@@ -116,6 +147,8 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 			mode: options.longVideo,
 			checks: readVideoChecks(options),
 			maxInputBytes: Math.floor(maxInputMb * 1024 * 1024),
+			...readSeriesSettings(options),
+			moveIndexToFront: moveIndex,
 			urlHandling: options.urlHandling ?? 'checkThenPass',
 			caption,
 			timeout,
@@ -125,12 +158,27 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 
 	const { media, parameter } = await readMediaInput(this, itemIndex, VIDEO_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 	const checks = readVideoChecks(options);
+	const inspection = inspectInlineMedia(media);
 	// A refused video is a problem with the field it came from.
-	const facts = concerning(parameter, () => checkVideo(media, inspectInlineMedia(media), checks));
+	let facts = concerning(parameter, () => checkVideo(media, inspection, checks));
+	let sent = media;
+	if (moveIndex && media.kind === 'inline' && inspection?.fastStart === false) {
+		const move = await moveIndexToFront(media);
+		if ('moved' in move) sent = move.moved;
+		facts = recordIndexMove(facts, move);
+	}
 
-	const response = await postVideoStatus.call(this, itemIndex, media, { caption, timeout, retry });
+	const response = await postVideoStatus.call(this, itemIndex, sent, { caption, timeout, retry });
 	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
 	return { ...response, video: facts as unknown as IDataObject };
+}
+
+/** Maximum Parts and Start From Part, which only splitting uses (a trimmed video is one part). */
+function readSeriesSettings(options: SendVideoOptions): Pick<SplitSettings, 'maxParts' | 'startFromPart'> {
+	if (options.longVideo !== 'split') return { maxParts: MAX_SERIES_PARTS, startFromPart: 1 };
+	const maxParts = getNumberOption(options.maxParts, 'Maximum Parts', { min: 1, max: MAX_SERIES_PARTS, fallback: MAX_SERIES_PARTS, integer: true });
+	const startFromPart = getNumberOption(options.startFromPart, 'Start From Part', { min: 1, max: maxParts, fallback: 1, integer: true });
+	return { maxParts, startFromPart };
 }
 
 /** The item's video check settings, defaults filled in. */

@@ -9,11 +9,12 @@ import type { Mp4Inspection } from '../../media/mp4/inspector';
 import { inspectMp4 } from '../../media/mp4/inspector';
 import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4/partAssembler';
 import { fragmentedSeconds, prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4/partAssembler';
+import { moveIndexToFront } from '../../media/mp4/fastStart';
 import type { InlineMedia, PreparedMedia } from '../../media/source';
 import type { StreamedMedia } from '../../media/splitSource';
 import { readBinaryForSplit, sourceOf, toInlineMedia } from '../../media/splitSource';
 import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
-import { checkVideo, inspectInlineMedia } from '../../media/videoChecks';
+import { checkVideo, inspectInlineMedia, recordIndexMove } from '../../media/videoChecks';
 import { mediaRequestBody } from '../../media/requestBody';
 import type { RetryPolicy } from '../../transport/zApiRequest';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -24,11 +25,19 @@ import { mediaParameter, readBinaryPropertyName, readMediaInput } from '../media
 export const DEFAULT_SPLIT_INPUT_MB = 50;
 /** Files above this are refused even when the user raises the option: the node holds them in memory in some binary modes. */
 export const MAX_SPLIT_INPUT_MB = 200;
+/** Default and most of Options > Maximum Parts, so that a series fits one day's statuses of a number (Z-API's docs state no daily number: README). */
+export const MAX_SERIES_PARTS = 30;
 
 export interface SplitSettings {
 	mode: 'split' | 'trim';
 	checks: VideoCheckOptions;
 	maxInputBytes: number;
+	/** Most parts a series may have (checked before anything is posted). */
+	maxParts: number;
+	/** The first part to post (1-based); the earlier ones are neither built nor posted. */
+	startFromPart: number;
+	/** Rewrite a whole video whose moov is at the end with the moov first (mp4/fastStart.ts). */
+	moveIndexToFront: boolean;
 	urlHandling: UrlHandling;
 	caption: string;
 	timeout: number;
@@ -89,13 +98,21 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 	return await concerning(label, async () => {
 		if (!mustCut) {
 			if (tooLarge) throw new MediaError(`The video is ${formatBytes(media.bytes)}; WhatsApp Status accepts at most ${formatBytes(STATUS_VIDEO_MAX_BYTES)}`, 'Trimming only shortens videos longer than the Maximum Duration. Set Longer Videos to Split Into Several Statuses, or send a smaller file.');
+			refuseStartBeyond(1, settings.startFromPart);
 			if (inspection?.durationSeconds === undefined && maxSeconds > 0) {
 				facts.warnings.push(`The video's duration could not be read${inspection?.issues.length ? ` (${inspection.issues[0]})` : ''}, so it was sent whole, without splitting or trimming`);
 			}
-			const whole = await toInlineMedia(media);
+			let whole: InlineMedia | undefined;
+			let sentFacts = facts;
+			if (settings.moveIndexToFront && inspection?.fastStart === false) {
+				const move = await moveIndexToFront(media, index);
+				if ('moved' in move) whole = move.moved;
+				sentFacts = recordIndexMove(facts, move);
+			}
+			whole ??= await toInlineMedia(media);
 			const durationSeconds = inspection?.durationSeconds;
-			const item = await postWhole.call(this, itemIndex, whole, facts, settings);
-			return [{ ...item, part: partFields(1, 1, 0, durationSeconds, whole.bytes), video: facts as unknown as IDataObject }];
+			const item = await postWhole.call(this, itemIndex, whole, sentFacts, settings);
+			return [{ ...item, part: partFields(1, 1, 0, durationSeconds, whole.bytes), video: sentFacts as unknown as IDataObject }];
 		}
 		if (!index) {
 			throw indexError ?? new MediaError('The video cannot be split', 'Send an MP4 (H.264) file.');
@@ -104,8 +121,10 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 			throw new MediaError('The video is larger than 10 MB and Maximum Duration is 0, so there is no part length to split it into', 'Set Options > Maximum Duration (Seconds) to 60 (or less).');
 		}
 		const split = prepareSplitFromIndex(index, sourceOf(media), media.bytes, { maxPartSeconds: maxSeconds, mode: settings.mode });
-		refuseOversizeParts(split, settings.mode);
 		const count = split.plan.parts.length;
+		refuseTooManyParts(split, settings.maxParts, maxSeconds);
+		refuseStartBeyond(count, settings.startFromPart);
+		refuseOversizeParts(split, settings.mode, settings.startFromPart);
 		facts.warnings.push(
 			settings.mode === 'trim'
 				? `The video (${seconds(split.plan.sourceSeconds)}) was trimmed to its first ${seconds(split.plan.parts[0].durationSeconds)}`
@@ -153,9 +172,29 @@ function checkOrFail(label: string, media: PreparedMedia | StreamedMedia, inspec
 	return facts;
 }
 
-function refuseOversizeParts(split: PreparedSplit, mode: SplitSettings['mode']): void {
+/** A series longer than Maximum Parts stops the item before anything is posted, saying how many it would take. */
+function refuseTooManyParts(split: PreparedSplit, maxParts: number, maxSeconds: number): void {
+	const count = split.plan.parts.length;
+	if (count <= maxParts) return;
+	throw new MediaError(
+		`The video (${seconds(split.plan.sourceSeconds)}) would take ${count} statuses of at most ${maxSeconds} s; Options > Maximum Parts allows ${maxParts}. Nothing was posted`,
+		`Raise Options > Maximum Duration (Seconds) if WhatsApp's limit allows it, set Longer Videos to Trim to Maximum Duration, or cut the video into shorter videos before sending it${maxParts < MAX_SERIES_PARTS ? `, or raise Options > Maximum Parts (at most ${MAX_SERIES_PARTS})` : ''}.`,
+	);
+}
+
+function refuseStartBeyond(count: number, startFromPart: number): void {
+	if (startFromPart <= count) return;
+	throw new InputError(
+		`Start From Part is ${startFromPart}, but the video makes ${count === 1 ? 'only 1 part' : `${count} parts`}`,
+		count === 1 ? 'Set Options > Start From Part to 1 (or remove it): this video is posted as one status.' : `Set Options > Start From Part to a number from 1 to ${count}, or remove it to post every part.`,
+		'Start From Part',
+	);
+}
+
+/** Parts before Start From Part are not posted, so only the others must fit. */
+function refuseOversizeParts(split: PreparedSplit, mode: SplitSettings['mode'], startFromPart: number): void {
 	split.layouts.forEach((layout, index) => {
-		if (!exceedsLimit(layout.bytes, STATUS_VIDEO_MAX_BYTES)) return;
+		if (index + 1 < startFromPart || !exceedsLimit(layout.bytes, STATUS_VIDEO_MAX_BYTES)) return;
 		const part = split.plan.parts[index];
 		const what =
 			mode === 'trim'
@@ -203,10 +242,11 @@ async function postParts(
 	const count = split.plan.parts.length;
 	const items: IDataObject[] = [];
 	const posted: PostedPart[] = [];
-	const parts = split.parts();
+	// The parts before Start From Part are never built: their bytes are not even collected.
+	const parts = split.parts(settings.startFromPart);
 	let number = 0;
 	try {
-		for (const part of split.plan.parts) {
+		for (const part of split.plan.parts.slice(settings.startFromPart - 1)) {
 			number = part.number;
 			// Only `media` refers to the part: once its body is written (which drops the pieces), the
 			// source chunks it was made of can go while the POST runs.
@@ -239,23 +279,31 @@ function partFields(number: number, count: number, startSeconds: number, duratio
 }
 
 /**
- * The failure of part `number`, told with the parts that did get posted (their IDs) and what was not
- * sent. Z-API's answers (n8n errors, already naming the item) and crashes keep their kind with the
- * message extended; an input problem (a file that ends early) stays one, naming its field.
+ * The failure of part `number`, told with the parts that did get posted (their IDs), what was not
+ * sent and the Start From Part that posts the rest; with Continue On Fail the error item carries the
+ * posted parts and that number as fields. Z-API's answers (n8n errors, already naming the item) and
+ * crashes keep their kind with the message extended; an input problem (a file that ends early) stays
+ * one, naming its field.
  */
 function partFailure(error: unknown, label: string, number: number, count: number, posted: PostedPart[]): unknown {
 	const already = posted.length
 		? `Already posted: ${posted.map((part) => `part ${part.number} (messageId ${String(part.messageId)}, zaapId ${String(part.zaapId)})`).join(', ')}`
 		: 'No part was posted';
 	const rest = number === count ? '' : number + 1 === count ? `; part ${count} was not sent` : `; parts ${number + 1} to ${count} were not sent`;
-	const advice = posted.length ? ' To post the rest, send the video again and delete the parts already posted, or cut the remaining part yourself.' : '';
-	const told = (reason: string) => `Part ${number} of ${count} failed: ${reason}. ${already}${rest}`;
-	if (error instanceof InputError) return new InputError(told(error.message), `${error.hint}${advice}`.trim(), error.parameter ?? label);
+	const resume = number > 1 ? `. Set Start From Part to ${number} to post the rest` : '';
+	const advice = number > 1 ? `Once the cause is fixed, run the item again with Options > Start From Part = ${number}: the parts before it are not posted again.` : '';
+	const told = (reason: string) => `Part ${number} of ${count} failed: ${reason}. ${already}${rest}${resume}`;
+	const itemFields = { postedParts: posted as unknown as IDataObject[], startFromPart: number };
+	if (error instanceof InputError) {
+		const failure = new InputError(told(error.message), `${error.hint} ${advice}`.trim(), error.parameter ?? label);
+		failure.itemFields = itemFields;
+		return failure;
+	}
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		const item = / \[item \d+\]$/.exec(error.message)?.[0] ?? '';
 		error.message = `${told(error.message.slice(0, error.message.length - item.length))}${item}`;
-		error.context.postedParts = posted as unknown as IDataObject[];
-		error.description = `${error.description ?? ''}${advice}`.trim();
+		error.context.itemFields = itemFields;
+		error.description = `${error.description ?? ''} ${advice}`.trim();
 		return error;
 	}
 	if (error instanceof Error) error.message = told(error.message);

@@ -25,6 +25,10 @@ export interface MovieIndex {
 	moov: Uint8Array;
 	/** moov comes before the media: the first pass ended as soon as it was read. */
 	moovFirst: boolean;
+	/** Where the moov box starts in the file. */
+	moovOffset: number;
+	/** Where fileType starts in the file. */
+	fileTypeOffset?: number;
 	/** A fragmented MP4's moof boxes (its moov has an mvex), read to the end of the file. */
 	fragments?: Fragment[];
 }
@@ -110,6 +114,7 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 	const reader = new SequentialReader(open());
 	try {
 		let fileType: Uint8Array | undefined;
+		let fileTypeOffset: number | undefined;
 		let mediaSeen = false;
 		let found: MovieIndex | undefined;
 		let fragmentBytes = 0;
@@ -161,7 +166,7 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 				if (size > INDEX_BUDGET.maxBytes) throw new MediaError('The video\'s index (moov) is implausibly large', 'Re-save the video with a video editor or converter.');
 				const moov = await readBox(header, size);
 				if (!moov) break;
-				found = { fileType, moov, moovFirst: !mediaSeen };
+				found = { fileType, fileTypeOffset, moov, moovFirst: !mediaSeen, moovOffset: start };
 				if (!hasChild(moov, 'mvex')) return found;
 				found.fragments = [];
 				continue;
@@ -169,6 +174,7 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 			if (type === 'ftyp' && fileType === undefined && size <= 1024) {
 				const rest = await reader.read(size - header.length);
 				fileType = new Uint8Array(size);
+				fileTypeOffset = start;
 				fileType.set(header);
 				fileType.set(rest, header.length);
 				continue;
@@ -276,8 +282,8 @@ export interface PreparedSplit {
 	/** One per part, in order: each part's size is known before any media is read. */
 	layouts: PartLayout[];
 	moovFirst: boolean;
-	/** The parts' bytes, in order, filled in one more pass over the source. */
-	parts(): AsyncGenerator<PartBytes>;
+	/** The parts' bytes from part `first` (1-based, default 1) on, in order, filled in one more pass over the source. */
+	parts(first?: number): AsyncGenerator<PartBytes>;
 }
 
 /** Reads the index, plans the parts and lays them out; the media is read only when parts() is iterated. */
@@ -301,7 +307,7 @@ export function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileB
 		if (media > 2 * fileBytes) {
 			throw new MediaError("The video's index (moov) lists more media than the file holds, so it cannot be split", 'Re-save the video with a video editor or converter.');
 		}
-		return { plan, layouts, moovFirst: index.moovFirst, parts: () => assembleParts(open, layouts, fileBytes) };
+		return { plan, layouts, moovFirst: index.moovFirst, parts: (first = 1) => assembleParts(open, layouts.slice(first - 1), fileBytes) };
 	} catch (error) {
 		// Anything but a MediaError is not expected; hostile input must still end in a clear error.
 		throw error instanceof MediaError

@@ -88,8 +88,8 @@ function refuse(problem: BoxProblem): void {
 	throw damaged('a box header is unreadable');
 }
 
-/** The moov's boxes, through the one box walker; refuses (MediaError) what the walker cannot trust. */
-class MoovReader {
+/** The moov's boxes, through the one box walker; refuses (MediaError) what the walker cannot trust (also used to move a moov as it is: fastStart.ts). */
+export class MoovReader {
 	private readonly walker: BoxWalker;
 
 	constructor(private readonly bytes: Uint8Array) {
@@ -101,9 +101,9 @@ class MoovReader {
 		return this.walker.list(this.walker.file());
 	}
 
-	/** The boxes directly inside a box. */
-	inside(box: Box): Box[] {
-		return this.walker.list(this.walker.childrenOf(box));
+	/** The boxes directly inside a box, after `skip` bytes of its own fields. */
+	inside(box: Box, skip = 0): Box[] {
+		return this.walker.list(this.walker.childrenOf(box, skip));
 	}
 
 	copy(box: Box): Uint8Array {
