@@ -391,9 +391,11 @@ class BoxReader {
 		let topLevelBoxes = 0;
 		const fragments: Box[] = [];
 		const file: Region = { start: 0, end: length, level: 1, parentType: '', cutShort: false };
+		let overclaimingMdat: Box | undefined;
 		this.walk(file, (box) => {
 			topLevelBoxes++;
-			if (box.truncated) this.cutShort = true;
+			if (box.truncated && box.type === 'mdat') overclaimingMdat = box;
+			else if (box.truncated) this.cutShort = true;
 			if (box.type === 'ftyp' && fileType === undefined) fileType = this.readFileType(box);
 			else if (box.type === 'mdat' && mdatOffset === undefined) mdatOffset = box.start;
 			else if (box.type === 'moof') fragments.push(box);
@@ -409,6 +411,7 @@ class BoxReader {
 			this.cutShort = true;
 			this.note(`the sample tables point ${sampleTablesEnd - length} bytes past the end of the file`, false);
 		}
+		if (overclaimingMdat) this.judgeOverclaimingMdat(overclaimingMdat, movie, length);
 
 		// All-zero input ends the walk cleanly, but it is not an empty MP4 either.
 		if (topLevelBoxes === 0 && this.issues.length === 0) this.note('no MP4 boxes found');
@@ -441,6 +444,23 @@ class BoxReader {
 			complete: this.complete,
 			issues: this.issues,
 		});
+	}
+
+	/**
+	 * An mdat whose header claims more bytes than the file has: cut short only if samples are
+	 * missing. Some writers leave a wrong size while every sample is in the file, and players
+	 * play it whole. Fragmented files (whose later fragments the mdat would hide) count as cut short.
+	 */
+	private judgeOverclaimingMdat(mdat: Box, movie: MovieFacts | undefined, length: number): void {
+		const tracks = (movie?.tracks ?? []).filter((track) => track.handlerType === 'vide' || track.handlerType === 'soun');
+		const samplesPresent =
+			movie !== undefined && !movie.fragments && tracks.length > 0 && tracks.every((track) => track.mediaEnd !== undefined && track.mediaEnd <= length);
+		if (samplesPresent) {
+			this.note('the mdat box header claims more bytes than the file has, but every sample is in the file', false);
+			return;
+		}
+		this.cutShort = true;
+		this.note(mdat.end === length ? 'mdat box truncated' : 'mdat box overruns the file');
 	}
 
 	private describeMovie(movie: MovieFacts): MovieDescription {
@@ -595,7 +615,8 @@ class BoxReader {
 			return undefined;
 		}
 		const truncated = size > remaining;
-		if (truncated && !region.cutShort) {
+		// A top-level mdat claiming more than the file holds is judged by its samples (inspect()).
+		if (truncated && !region.cutShort && !(topLevel && type === 'mdat')) {
 			this.note(region.end === this.source.length ? `${type} box truncated` : `${type} box overruns ${where}`);
 		}
 		return {
