@@ -35,15 +35,20 @@ export type CutPlan =
 
 interface Best {
 	parts: number;
+	/** Where the plan's last part ends (only the last part may end past the video, taking its sound). */
+	covered: number;
 	/** Sum of squared part lengths: for a fixed total, smallest when the parts are most even. */
 	squares: number;
 	previous: number;
 }
 
-const better = (a: Best, b: Best | undefined) => !b || a.parts < b.parts || (a.parts === b.parts && a.squares < b.squares);
+/** Fewer parts; then more of the sound past the video; then more even parts. */
+const better = (a: Best, b: Best | undefined) =>
+	!b || a.parts < b.parts || (a.parts === b.parts && (a.covered > b.covered || (a.covered === b.covered && a.squares < b.squares)));
 
 /**
- * The plan with the fewest parts, then the most even ones. Every part runs from one point to a
+ * The plan with the fewest parts, then the one whose last part takes the most of any sound past
+ * the video, then the most even one. Every part runs from one point to a
  * later one (or to the end) and fits the limits. When none exists, the reason: the first stretch
  * between neighbouring points (a part can never be shorter) that is too long or too large, or
  * the number of parts the shortest plan needs.
@@ -61,7 +66,7 @@ export function chooseCuts(problem: CutProblem, limits: CutLimits): CutPlan {
 	}
 
 	const best: Array<Best | undefined> = new Array(count + 1);
-	best[0] = { parts: 0, squares: 0, previous: -1 };
+	best[0] = { parts: 0, covered: 0, squares: 0, previous: -1 };
 	// Points within reach of `to` are a sliding window: its start only moves forward.
 	let reach = 0;
 	for (let to = 1; to <= count; to++) {
@@ -72,8 +77,9 @@ export function chooseCuts(problem: CutProblem, limits: CutLimits): CutPlan {
 			if (!before) continue;
 			// Sizes grow with the part: once one is too large, parts starting earlier are too.
 			if (to - from > 1 && problem.partBytes(from, to) > limits.maxBytes) break;
-			const length = (to === count ? lastEnd(from) : time(to)) - points[from];
-			const candidate = { parts: before.parts + 1, squares: before.squares + length * length, previous: from };
+			const partEnd = to === count ? lastEnd(from) : time(to);
+			const length = partEnd - points[from];
+			const candidate = { parts: before.parts + 1, covered: partEnd, squares: before.squares + length * length, previous: from };
 			if (better(candidate, chosen)) chosen = candidate;
 		}
 		best[to] = chosen;
