@@ -137,6 +137,15 @@ describe('issue 18: the videos people really have', () => {
 		expect(shown).toEqual([3, 3, 3, 3]);
 	});
 
+	test('H.264 open GOPs: the I-frames the index lists are not cut at (frames would be lost); refused, saying why', async () => {
+		const error = await plan(SPLIT_REAL_WORLD.h264OpenGop, 0.85).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(MediaError);
+		expect((error as MediaError).message).toBe(
+			'The video has no keyframe between 0.0 s and 2.4 s (a gap of 2.4 s), so it cannot be cut into parts of at most 0.85 s without re-encoding. Its index also lists 2 keyframes whose pictures a part cannot start at (I-frames of an open GOP, or a wrong keyframe table)',
+		);
+		expect((error as MediaError).hint).toMatch(/at least 3 .*closed GOPs/);
+	});
+
 	test('samples before the first keyframe, hidden by the edit list, are left out instead of refused', async () => {
 		const prepared = await plan(SPLIT_REAL_WORLD.prerollNoKeyframe, 0.65);
 		expect(prepared.plan.parts).toHaveLength(4);

@@ -10,7 +10,7 @@ import { readSampleMovie } from './mp4SampleTables';
 import type { PartLayout, SplitOptions, SplitPlan } from './mp4Split';
 import { layoutPart, movieSeconds, planParts } from './mp4Split';
 import { readUint32 } from './bytes';
-import { cuttableMovie } from './mp4/cuttableMovie';
+import { cuttableMovie, withDeniedKeyframes } from './mp4/cuttableMovie';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -292,8 +292,13 @@ export async function prepareSplit(open: OpenSource, fileBytes: number, options:
 /** prepareSplit for an index already read (to inspect the movie before deciding to split it). */
 export async function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
 	try {
-		const movie = await cuttableMovie(readSampleMovie(index.moov, fileBytes, index.fragments), open, index.fragments);
-		const plan = planParts(movie, options);
+		const { movie, deniedKeyframes } = await cuttableMovie(readSampleMovie(index.moov, fileBytes, index.fragments), open, index.fragments);
+		let plan: SplitPlan;
+		try {
+			plan = planParts(movie, options);
+		} catch (error) {
+			throw withDeniedKeyframes(error, deniedKeyframes);
+		}
 		const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
 		// Each sample lies inside the file, but hostile tables could list the same bytes over and over.
 		// Real parts hold each sample once, except the few frames around open-GOP cuts.
