@@ -65,6 +65,11 @@ export function chooseCuts(problem: CutProblem, limits: CutLimits): CutPlan {
 		if (bytes > limits.maxBytes) return { ok: false, reason: 'bytes', from: index, to: index + 1, bytes };
 	}
 
+	// The fewest parts, each as long as it can be (greedy is exact for that count): beyond the
+	// limit there is nothing to search, however many points there are.
+	const fewest = fewestParts(problem, limits);
+	if (fewest > limits.maxParts) return { ok: false, reason: 'parts', parts: fewest };
+
 	const best: Array<Best | undefined> = new Array(count + 1);
 	best[0] = { parts: 0, covered: 0, squares: 0, previous: -1 };
 	// Points within reach of `to` are a sliding window: its start only moves forward.
@@ -91,6 +96,20 @@ export function chooseCuts(problem: CutProblem, limits: CutLimits): CutPlan {
 	const starts: number[] = [];
 	for (let at = last.previous; at >= 0; at = best[at]!.previous) starts.unshift(at);
 	return { ok: true, starts };
+}
+
+/** How many parts the shortest plan has (its neighbouring points checked to fit). */
+function fewestParts(problem: CutProblem, limits: CutLimits): number {
+	const { points, end } = problem;
+	const count = points.length;
+	const time = (index: number) => (index === count ? end : points[index]);
+	let parts = 0;
+	for (let from = 0; from < count; parts++) {
+		let to = from + 1;
+		while (to < count && time(to + 1) - points[from] <= limits.maxTicks && problem.partBytes(from, to + 1) <= limits.maxBytes) to++;
+		from = to;
+	}
+	return parts;
 }
 
 /**
