@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { INodeParameters } from 'n8n-workflow';
 
 import { bufferSource, joinPieces, prepareSplit } from '../nodes/ZApi/media/mp4/partAssembler';
-import { FIXTURES, SPLIT_FIXTURES } from './fixtures';
+import { FIXTURES, SPLIT_FIXTURES, SPLIT_REAL_WORLD } from './fixtures';
 import { box, concat, latin1, u16, u32, zeros } from './fixtures/boxes';
 import type { BinaryMode } from './harness/binaryMode';
 import { BINARY_MODES } from './harness/binaryMode';
@@ -125,7 +125,7 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		const run = await send({ videoSource: 'url', videoUrl: url, options: { longVideo: 'split', urlHandling: 'download' } });
 		expect(run.status).toBe('success');
 		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes);
-		expect(run.output(ZAPI_NODE).map((item) => (item.json.part as { durationSeconds: number }).durationSeconds)).toEqual([60, 5]);
+		expect(run.output(ZAPI_NODE).map((item) => (item.json.part as { durationSeconds: number }).durationSeconds)).toEqual([32, 33]);
 		// The parts are fast start whatever the source was: no warning about the source's moov.
 		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toEqual(['The video (65.0 s) was split into 2 parts at keyframes']);
 	});
@@ -152,6 +152,34 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toContain(
 			'Tracks other than video and audio (tmcd) were left out of the parts',
 		);
+	});
+
+	test('a motion photo: the movie track is split, the still left out, saying so', async () => {
+		const file = readFileSync(SPLIT_REAL_WORLD.motionPhoto);
+		const expected = await expectedParts(file, 2.1);
+		const run = await send(split({ maxDurationSeconds: 2.1 }), { items: [binaryItem(file)] });
+		expect(run.status).toBe('success');
+		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes);
+		expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toEqual([
+			'The video (6.0 s) was split into 3 parts at keyframes',
+			"The video has 2 video tracks: the one with the most frames was split, the other (2 frames, such as a motion photo's still picture) left out",
+		]);
+	});
+
+	test('an encrypted (DRM) fragmented video stops the item before anything is posted, saying why', async () => {
+		const run = await send(split({ maxDurationSeconds: 3 }), { items: [binaryItem(readFileSync(SPLIT_REAL_WORLD.encryptedFragmented))] });
+		expect(run.error?.message).toBe('Input Binary Field: The video is encrypted (DRM), so its parts could not play: nothing was posted [item 0]');
+		expect(sandbox.requests).toHaveLength(0);
+	});
+
+	test('an mdat header claiming more than the file holds is not "cut short": sent even when such files are refused', async () => {
+		const file = readFileSync(SPLIT_REAL_WORLD.mdatOverclaims);
+		for (const options of [{ uninspectable: 'refuse' }, { uninspectable: 'refuse', longVideo: 'split' }]) {
+			const run = await send({ videoSource: 'binary', binaryPropertyName: 'data', options }, { items: [binaryItem(file)] });
+			expect(run.status).toBe('success');
+			expect((run.output(ZAPI_NODE)[0].json.video as { warnings: string[] }).warnings).toEqual([]);
+		}
+		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual([sha256(file), sha256(file)]);
 	});
 
 	test('a video within the limits is sent as it is, as part 1 of 1', async () => {
@@ -193,7 +221,7 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		const run = await send(split(), { items: [binaryItem(Buffer.from(heavyVideo()))], binaryMode: 'filesystem' });
 		expect(run.status).toBe('error');
 		expect(run.error?.message).toMatch(
-			/^Input Binary Field: Part 1 of 2 \(0\.0 s to 40\.0 s\) would be 11\.0 MB \([\d,]+ bytes\); WhatsApp Status accepts at most 10\.0 MB \(10,485,760 bytes\)\. Nothing was posted \[item 0\]$/,
+			/^Input Binary Field: The video from 0\.0 s to 40\.0 s has no keyframe to cut at and would make a part of 11\.0 MB \([\d,]+ bytes\); WhatsApp Status accepts at most 10\.0 MB \(10,485,760 bytes\)\. Nothing was posted \[item 0\]$/,
 		);
 		expect(sandbox.requests).toHaveLength(0);
 	});
@@ -213,7 +241,7 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 		expect(sandbox.accepted().map((request) => (request.video as { sha256: string }).sha256)).toEqual(expected.hashes);
 		const [first] = run.output(ZAPI_NODE);
 		expect(first.json.video).toEqual(expect.objectContaining({ durationSeconds: 70.4 }));
-		expect(run.output(ZAPI_NODE).map((item) => (item.json.part as { durationSeconds: number }).durationSeconds)).toEqual([58.4, 12]);
+		expect(run.output(ZAPI_NODE).map((item) => (item.json.part as { durationSeconds: number }).durationSeconds)).toEqual([34.4, 36]);
 	});
 
 	test('a video whose duration cannot be read is sent whole, saying so', async () => {

@@ -120,7 +120,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 		if (maxSeconds <= 0) {
 			throw new MediaError('The video is larger than 10 MB and Maximum Duration is 0, so there is no part length to split it into', 'Set Options > Maximum Duration (Seconds) to 60 (or less).');
 		}
-		const split = prepareSplitFromIndex(index, sourceOf(media), media.bytes, { maxPartSeconds: maxSeconds, mode: settings.mode });
+		const split = await prepareSplitFromIndex(index, sourceOf(media), media.bytes, { maxPartSeconds: maxSeconds, mode: settings.mode, maxPartBytes: STATUS_VIDEO_MAX_BYTES });
 		const count = split.plan.parts.length;
 		refuseTooManyParts(split, settings.maxParts, maxSeconds);
 		refuseStartBeyond(count, settings.startFromPart);
@@ -132,6 +132,15 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 		);
 		if (split.plan.skippedTracks.length > 0) {
 			facts.warnings.push(`Tracks other than video and audio (${[...new Set(split.plan.skippedTracks)].join(', ')}) were left out of the ${settings.mode === 'trim' ? 'trimmed video' : 'parts'}`);
+		}
+		if (split.plan.skippedVideoTracks.length > 0) {
+			const frames = split.plan.skippedVideoTracks.map((count) => `${count} frame${count === 1 ? '' : 's'}`).join(', ');
+			facts.warnings.push(
+				`The video has ${split.plan.skippedVideoTracks.length + 1} video tracks: the one with the most frames was ${settings.mode === 'trim' ? 'trimmed' : 'split'}, the other${split.plan.skippedVideoTracks.length === 1 ? '' : 's'} (${frames}, such as a motion photo's still picture) left out`,
+			);
+		}
+		if (split.plan.droppedLeadSeconds > 0) {
+			facts.warnings.push(`The first ${seconds(split.plan.droppedLeadSeconds)} of audio, before the video's first frame, did not fit in the first part and were left out`);
 		}
 		if (split.plan.droppedTailSeconds > 0) {
 			facts.warnings.push(`The last ${seconds(split.plan.droppedTailSeconds)} of audio run past the end of the video and were left out`);

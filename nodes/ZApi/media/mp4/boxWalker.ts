@@ -68,6 +68,8 @@ export interface BoxProblem {
 	fileCutShort?: boolean;
 	/** Follows from an enclosing box's truncation, which was reported already. */
 	repeat?: boolean;
+	/** The box concerned is a top-level box (truncated and overruns only). */
+	topLevel?: boolean;
 }
 
 /** Bytes compared per read when checking that a stretch of the file is zero padding. */
@@ -221,8 +223,8 @@ export class BoxWalker {
 		const { type, headerSize, size } = parsed;
 		const truncated = size > remaining;
 		if (truncated && !region.cutShort) {
-			if (region.end === this.source.length) this.problem('truncated', `${type} box truncated`, type);
-			else this.problem('overruns', `${type} box overruns ${where}`, type);
+			if (region.end === this.source.length) this.problem('truncated', `${type} box truncated`, type, { topLevel });
+			else this.problem('overruns', `${type} box overruns ${where}`, type, { topLevel });
 		}
 		return {
 			type,
@@ -247,7 +249,7 @@ export class BoxWalker {
 		return true;
 	}
 
-	private problem(kind: BoxProblemKind, message: string, type?: string, more?: Pick<BoxProblem, 'fileCutShort' | 'repeat'>): void {
+	private problem(kind: BoxProblemKind, message: string, type?: string, more?: Pick<BoxProblem, 'fileCutShort' | 'repeat' | 'topLevel'>): void {
 		this.report({ kind, message, type, ...more });
 	}
 }

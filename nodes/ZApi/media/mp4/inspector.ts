@@ -167,9 +167,11 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 	let mdatOffset: number | undefined;
 	let topLevelBoxes = 0;
 	const fragments: Box[] = [];
+	let overclaimingMdat: Box | undefined;
 	walker.walk(walker.file(), (box) => {
 		topLevelBoxes++;
-		if (box.truncated) context.cutShort = true;
+		if (box.truncated && box.type === 'mdat') overclaimingMdat = box;
+		else if (box.truncated) context.cutShort = true;
 		if (box.type === 'ftyp' && fileType === undefined) fileType = readFileTypeBox(context, box);
 		else if (box.type === 'mdat' && mdatOffset === undefined) mdatOffset = box.start;
 		else if (box.type === 'moof') fragments.push(box);
@@ -185,6 +187,7 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 		context.cutShort = true;
 		context.note(`the sample tables point ${sampleTablesEnd - length} bytes past the end of the file`, false);
 	}
+	if (overclaimingMdat) judgeOverclaimingMdat(context, overclaimingMdat, movie, length);
 
 	// All-zero input ends the walk cleanly, but it is not an empty MP4 either.
 	if (topLevelBoxes === 0 && context.issues.length === 0) context.note('no MP4 boxes found');
@@ -217,6 +220,23 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 		complete: context.complete,
 		issues: context.issues,
 	});
+}
+
+/**
+ * An mdat whose header claims more bytes than the file has: cut short only if samples are
+ * missing. Some writers leave a wrong size while every sample is in the file, and players
+ * play it whole. Fragmented files (whose later fragments the mdat would hide) count as cut short.
+ */
+function judgeOverclaimingMdat(context: InspectContext, mdat: Box, movie: MovieFacts | undefined, length: number): void {
+	const tracks = (movie?.tracks ?? []).filter((track) => track.handlerType === 'vide' || track.handlerType === 'soun');
+	const samplesPresent =
+		movie !== undefined && !movie.fragments && tracks.length > 0 && tracks.every((track) => track.mediaEnd !== undefined && track.mediaEnd <= length);
+	if (samplesPresent) {
+		context.note('the mdat box header claims more bytes than the file has, but every sample is in the file', false);
+		return;
+	}
+	context.cutShort = true;
+	context.note(mdat.end === length ? 'mdat box truncated' : 'mdat box overruns the file');
 }
 
 function readFileTypeBox({ walker }: InspectContext, box: Box): FileType | undefined {

@@ -15,6 +15,7 @@ import { byteSourceOf, readUint32 } from '../bytes';
 import { isHeaderProblem, parseBoxHeader, printableType } from './boxHeader';
 import type { BoxBudget } from './boxWalker';
 import { BoxWalker } from './boxWalker';
+import { cuttableMovie, withDeniedKeyframes } from './cuttableMovie';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -286,16 +287,24 @@ export interface PreparedSplit {
 	parts(first?: number): AsyncGenerator<PartBytes>;
 }
 
-/** Reads the index, plans the parts and lays them out; the media is read only when parts() is iterated. */
+/**
+ * Reads the index, checks the video's keyframes in its samples, plans the parts and lays them out;
+ * the rest of the media is read only when parts() is iterated.
+ */
 export async function prepareSplit(open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
-	return prepareSplitFromIndex(await readMovieIndex(open, fileBytes), open, fileBytes, options);
+	return await prepareSplitFromIndex(await readMovieIndex(open, fileBytes), open, fileBytes, options);
 }
 
 /** prepareSplit for an index already read (to inspect the movie before deciding to split it). */
-export function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileBytes: number, options: SplitOptions): PreparedSplit {
+export async function prepareSplitFromIndex(index: MovieIndex, open: OpenSource, fileBytes: number, options: SplitOptions): Promise<PreparedSplit> {
 	try {
-		const movie = readSampleMovie(index.moov, fileBytes, index.fragments);
-		const plan = planParts(movie, options);
+		const { movie, deniedKeyframes } = await cuttableMovie(readSampleMovie(index.moov, fileBytes, index.fragments), open, index.fragments);
+		let plan: SplitPlan;
+		try {
+			plan = planParts(movie, options);
+		} catch (error) {
+			throw withDeniedKeyframes(error, deniedKeyframes);
+		}
 		const layouts = plan.parts.map((part) => layoutPart(movie, index.fileType, part));
 		// Each sample lies inside the file, but hostile tables could list the same bytes over and over.
 		// Real parts hold each sample once, except the few frames around open-GOP cuts.
