@@ -150,10 +150,15 @@ export function judgePart(path: string, index: number, count: number, judgement:
 		const audioPackets = packets(path).filter((packet) => packet.codec_type === 'audio');
 		const audioFrame = Math.max(1024 / Number(audio.sample_rate || 48_000), ...audioPackets.map((packet) => seconds(packet.duration_time)));
 		const [videoStart, audioStart] = [Number(video.start_time), Number(audio.start_time)];
-		const expectedGap = index === 0 ? judgement.sourceStartGap : 0;
+		// Where the source's audio starts late or stops early, the part's audio does too, at the same moments.
+		const partStart = partStartSeconds ?? 0;
+		const partEnd = partStart + Number(video.duration);
+		const lateStart = sourceAudio && partStartSeconds !== undefined ? Math.max(0, sourceAudio.start - partStart) : 0;
+		const earlyEnd = sourceAudio && partStartSeconds !== undefined ? Math.min(0, sourceAudio.end - partEnd) : 0;
+		const expectedGap = index === 0 ? judgement.sourceStartGap : lateStart;
 		expect(Math.abs(audioStart - videoStart - expectedGap)).toBeLessThanOrEqual(audioFrame + 1e-6);
 		if (!(judgement.audioRunsLonger && index === count - 1)) {
-			expect(Math.abs(audioStart + Number(audio.duration) - (videoStart + Number(video.duration)))).toBeLessThanOrEqual(audioFrame + 1e-6);
+			expect(Math.abs(audioStart + Number(audio.duration) - (videoStart + Number(video.duration)) - earlyEnd)).toBeLessThanOrEqual(audioFrame + 1e-6);
 		}
 	}
 }
