@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { INodeParameters } from 'n8n-workflow';
 
 import { bufferSource, joinPieces, prepareSplit } from '../nodes/ZApi/media/mp4/partAssembler';
-import { FIXTURES, SPLIT_FIXTURES, SPLIT_REAL_WORLD } from './fixtures';
+import { FIXTURES, SPLIT_FIXTURES, SPLIT_REPRODUCTIONS } from './fixtures';
 import { box, concat, latin1, u16, u32, zeros } from './fixtures/boxes';
 import type { BinaryMode } from './harness/binaryMode';
 import { BINARY_MODES } from './harness/binaryMode';
@@ -155,7 +155,7 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 	});
 
 	test('a motion photo: the movie track is split, the still left out, saying so', async () => {
-		const file = readFileSync(SPLIT_REAL_WORLD.motionPhoto);
+		const file = readFileSync(SPLIT_REPRODUCTIONS.motionPhoto);
 		const expected = await expectedParts(file, 2.1);
 		const run = await send(split({ maxDurationSeconds: 2.1 }), { items: [binaryItem(file)] });
 		expect(run.status).toBe('success');
@@ -167,13 +167,13 @@ describe('Longer Videos = Split Into Several Statuses', () => {
 	});
 
 	test('an encrypted (DRM) fragmented video stops the item before anything is posted, saying why', async () => {
-		const run = await send(split({ maxDurationSeconds: 3 }), { items: [binaryItem(readFileSync(SPLIT_REAL_WORLD.encryptedFragmented))] });
+		const run = await send(split({ maxDurationSeconds: 3 }), { items: [binaryItem(readFileSync(SPLIT_REPRODUCTIONS.encryptedFragmented))] });
 		expect(run.error?.message).toBe('Input Binary Field: The video is encrypted (DRM), so its parts could not play: nothing was posted [item 0]');
 		expect(sandbox.requests).toHaveLength(0);
 	});
 
 	test('an mdat header claiming more than the file holds is not "cut short": sent even when such files are refused', async () => {
-		const file = readFileSync(SPLIT_REAL_WORLD.mdatOverclaims);
+		const file = readFileSync(SPLIT_REPRODUCTIONS.mdatOverclaims);
 		for (const options of [{ uninspectable: 'refuse' }, { uninspectable: 'refuse', longVideo: 'split' }]) {
 			const run = await send({ videoSource: 'binary', binaryPropertyName: 'data', options }, { items: [binaryItem(file)] });
 			expect(run.status).toBe('success');

@@ -12,7 +12,7 @@ import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
 import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
 import { checkVideo, DEFAULT_VIDEO_CHECKS } from '../../nodes/ZApi/media/videoChecks';
-import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES, SPLIT_REAL_WORLD } from '../fixtures';
+import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES, SPLIT_REPRODUCTIONS } from '../fixtures';
 
 const NO_BYTE_LIMIT = { maxBytes: Infinity, maxParts: 100 };
 const bytesNone = () => 0;
@@ -90,7 +90,7 @@ describe('keyframes from the samples themselves', () => {
 	});
 
 	test('a table that names the frame after each keyframe is corrected from the samples, whatever the chunk size', async () => {
-		const { bytes, video } = await videoOf(SPLIT_REAL_WORLD.stssOffByOne);
+		const { bytes, video } = await videoOf(SPLIT_REPRODUCTIONS.stssOffByOne);
 		const listed = [...video.sync!.keys()].filter((sample) => video.sync![sample] === 1);
 		expect(listed).toEqual([0, 11, 21, 31, 41, 51]);
 		const nal = sampleCodec(video).nal!;
@@ -119,7 +119,7 @@ describe('keyframes from the samples themselves', () => {
 		expect(fragmentsEncrypted([moof(box('trun', Buffer.alloc(8)))])).toBe(false);
 		expect(fragmentsEncrypted((await videoOf(SPLIT_FIXTURES.fragmented)).index.fragments)).toBe(false);
 		// ffmpeg keeps its encryption boxes in the moov of this one: the sample description (encv) tells.
-		expect(sampleCodec((await videoOf(SPLIT_REAL_WORLD.encryptedFragmented)).video)).toEqual(expect.objectContaining({ fourcc: 'encv', encrypted: true }));
+		expect(sampleCodec((await videoOf(SPLIT_REPRODUCTIONS.encryptedFragmented)).video)).toEqual(expect.objectContaining({ fourcc: 'encv', encrypted: true }));
 	});
 });
 
@@ -131,14 +131,14 @@ const startsOf = (prepared: Awaited<ReturnType<typeof plan>>) => prepared.plan.p
 
 describe('issue 18: the videos people really have', () => {
 	test('a B-frame pyramid with an edit list hiding a GOP: no empty part, the first starts at the first frame shown', async () => {
-		const prepared = await plan(SPLIT_REAL_WORLD.pyramidPreroll, 0.65);
+		const prepared = await plan(SPLIT_REPRODUCTIONS.pyramidPreroll, 0.65);
 		expect(startsOf(prepared)).toEqual([0.1, 0.7, 1.3, 1.9]);
 		const shown = prepared.plan.parts.map((part) => part.slices.find((slice) => slice.track.kind === 'video')!.end - part.slices.find((slice) => slice.track.kind === 'video')!.first);
 		expect(shown).toEqual([3, 3, 3, 3]);
 	});
 
 	test('H.264 open GOPs: the I-frames the index lists are not cut at (frames would be lost); refused, saying why', async () => {
-		const error = await plan(SPLIT_REAL_WORLD.h264OpenGop, 0.85).catch((caught: unknown) => caught);
+		const error = await plan(SPLIT_REPRODUCTIONS.h264OpenGop, 0.85).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(MediaError);
 		expect((error as MediaError).message).toBe(
 			'The video has no keyframe between 0.0 s and 2.4 s (a gap of 2.4 s), so it cannot be cut into parts of at most 0.85 s without re-encoding. Its index also lists 2 keyframes whose pictures a part cannot start at (I-frames of an open GOP, or a wrong keyframe table)',
@@ -147,7 +147,7 @@ describe('issue 18: the videos people really have', () => {
 	});
 
 	test('samples before the first keyframe, hidden by the edit list, are left out instead of refused', async () => {
-		const prepared = await plan(SPLIT_REAL_WORLD.prerollNoKeyframe, 0.65);
+		const prepared = await plan(SPLIT_REPRODUCTIONS.prerollNoKeyframe, 0.65);
 		expect(prepared.plan.parts).toHaveLength(4);
 		const first = prepared.plan.parts[0].slices.find((slice) => slice.track.kind === 'video')!;
 		expect(first.first).toBe(2);
@@ -155,11 +155,11 @@ describe('issue 18: the videos people really have', () => {
 	});
 
 	test('keyframes at 0, 0.6, 8.3 and 9.2 s of 17 s at 7.95 s: cut at each', async () => {
-		expect(startsOf(await plan(SPLIT_REAL_WORLD.unevenKeyframes, 7.95))).toEqual([0, 0.6, 8.3, 9.2]);
+		expect(startsOf(await plan(SPLIT_REPRODUCTIONS.unevenKeyframes, 7.95))).toEqual([0, 0.6, 8.3, 9.2]);
 	});
 
 	test('an empty edit first is not video: the first part starts at the first frame', async () => {
-		const prepared = await plan(SPLIT_REAL_WORLD.lateStart, 2.1);
+		const prepared = await plan(SPLIT_REPRODUCTIONS.lateStart, 2.1);
 		expect(prepared.plan.parts.map((part) => [part.startSeconds, part.durationSeconds])).toEqual([
 			[1, 2],
 			[3, 2],
@@ -168,13 +168,13 @@ describe('issue 18: the videos people really have', () => {
 	});
 
 	test('a motion photo: the movie track is split, the still left out and counted', async () => {
-		const prepared = await plan(SPLIT_REAL_WORLD.motionPhoto, 2.1);
+		const prepared = await plan(SPLIT_REPRODUCTIONS.motionPhoto, 2.1);
 		expect(prepared.plan.skippedVideoTracks).toEqual([2]);
 		expect(prepared.plan.parts.every((part) => part.slices.length === 1 && part.slices[0].track.sampleCount === 30)).toBe(true);
 	});
 
 	test('a keyframe table off by one: parts start at the real keyframes, and their own tables say so', async () => {
-		const prepared = await plan(SPLIT_REAL_WORLD.stssOffByOne, 2.3);
+		const prepared = await plan(SPLIT_REPRODUCTIONS.stssOffByOne, 2.3);
 		expect(startsOf(prepared)).toEqual([0, 2, 4, 6, 8, 10]);
 		for (const part of prepared.plan.parts) {
 			const video = part.slices.find((slice) => slice.track.kind === 'video')!;
@@ -184,14 +184,14 @@ describe('issue 18: the videos people really have', () => {
 	});
 
 	test('an encrypted fragmented video is refused before anything is posted, saying why', async () => {
-		const error = await plan(SPLIT_REAL_WORLD.encryptedFragmented, 3).catch((caught: unknown) => caught);
+		const error = await plan(SPLIT_REPRODUCTIONS.encryptedFragmented, 3).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(MediaError);
 		expect((error as MediaError).message).toBe('The video is encrypted (DRM), so its parts could not play: nothing was posted');
 		expect((error as MediaError).hint).toMatch(/without DRM/);
 	});
 
 	test('an mdat header claiming more than the file holds, with every sample in it, is not cut short', () => {
-		const bytes = readFileSync(SPLIT_REAL_WORLD.mdatOverclaims);
+		const bytes = readFileSync(SPLIT_REPRODUCTIONS.mdatOverclaims);
 		const inspection = inspectMp4(bytes);
 		expect(inspection.cutShort).toBeUndefined();
 		expect(inspection.issues).toEqual(['the mdat box header claims more bytes than the file has, but every sample is in the file']);
