@@ -232,7 +232,7 @@ describe('registration', () => {
 		await expect(deactivation).rejects.toThrow(/^Z-API still has this trigger's URL as its "On receive" \(received messages\) webhook: Z-API failed while handling the request \(HTTP 500: cannot clear \*\*\*\)$/);
 		const error = await deactivation.catch((caught: unknown) => caught);
 		expect((error as { description: string }).description).toBe(
-			'Remove the URL in the Z-API panel (Webhooks: "On receive" (received messages)), or fix the problem and deactivate again. Z-API may or may not have changed the webhook URL. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.',
+			'Remove the URL in the Z-API panel (Webhooks: "On receive" (received messages)), or fix the problem and deactivate again. Z-API may or may not have made the change. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.',
 		);
 		expect(errorText(error)).not.toContain(secret);
 		expect(errorText(error)).not.toContain(SECRETS.instanceToken);
