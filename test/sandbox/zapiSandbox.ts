@@ -21,7 +21,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 
 import { closeServer, listen, sendJson, sendText } from './http';
-import { contactStatusCallback, deliveryCallback, newMessageId, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
+import { contactStatusCallback, deliveryCallback, newMessageId, notificationCallback, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
 
 export interface SandboxInstance {
 	id: string;
@@ -164,6 +164,8 @@ export interface ZApiSandbox {
 		instanceId: string,
 		post: { participantPhone?: string | null; participantLid?: string | null; participant?: string; text?: string },
 	): Promise<{ status: number | undefined; messageId: string }>;
+	/** A contact deleted a status they posted: a REVOKE notification in the status chat (received webhook; inferred shape, see callbacks.ts). */
+	sendStatusDeletion(instanceId: string, deletion: { participantPhone?: string | null; participantLid?: string | null }): Promise<number | undefined>;
 	/** Someone viewed one of the instance's statuses (message-status webhook; inferred shape, see callbacks.ts). */
 	sendStatusView(
 		instanceId: string,
@@ -871,6 +873,9 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		async sendContactStatus(instanceId, post) {
 			const body = contactStatusCallback({ instanceId, ...post });
 			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
+		},
+		async sendStatusDeletion(instanceId, deletion) {
+			return await postTo(rt, instanceId, 'received', notificationCallback({ instanceId, notification: 'REVOKE', phone: 'status@broadcast', ...deletion }));
 		},
 		async sendStatusView(instanceId, view) {
 			const { played, ...who } = view;
