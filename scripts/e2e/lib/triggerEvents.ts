@@ -37,6 +37,22 @@ export interface TriggerEventsOptions {
 }
 
 const TRIGGER_TYPE = 'n8n-nodes-zapi-status.zApiTrigger';
+
+/** Milliseconds until the workflow's stored static data records that the trigger turned "notify sent by me" on. */
+async function staticDataStored(rest: RestClient, workflowId: string): Promise<number> {
+	const start = Date.now();
+	while (Date.now() - start < 15_000) {
+		const workflow = await rest.data<{ staticData?: Record<string, Record<string, unknown> | undefined> | null }>('GET', `/rest/workflows/${workflowId}`);
+		if (workflow.staticData?.['node:Z-API Trigger']?.turnedOnNotifySentByMe === true) return Date.now() - start;
+		if (!('staticData' in workflow)) {
+			// n8n 1.123.81's REST API does not show the static data: give n8n the time it takes to store it.
+			await sleep(3000);
+			return Date.now() - start;
+		}
+		await sleep(200);
+	}
+	throw new Error('n8n did not store the trigger\'s static data (turnedOnNotifySentByMe) within 15 s of publishing');
+}
 const OWN_MESSAGE_IGNORED = { received: true, ignored: 'sent by this instance (Include My Own Messages is off)' };
 
 export function triggerEventChecks(options: TriggerEventsOptions): CheckDefinition[] {
@@ -239,18 +255,26 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 				const workflow = await s.rest.data<{ versionId: string }>('GET', `/rest/workflows/${id}`);
 				const activated = await s.rest.data<{ active: boolean }>('POST', `/rest/workflows/${id}/activate`, { versionId: workflow.versionId });
 				assert.equal(activated.active, true, `activate answered ${JSON.stringify(activated).slice(0, 300)}`);
-				const registered = await requestsDone(2);
-				assert.deepEqual(registered, ['GET me -> 200', 'PUT update-webhook-received-delivery -> 200']);
-				assert.equal(s.sandbox.notifySentByMe(instanceId), true, '"notify sent by me" is not on after publishing');
-				s.sandbox.reset();
-				await s.rest.data('POST', `/rest/workflows/${id}/deactivate`, {});
-				const undone = await requestsDone(2);
-				assert.deepEqual(undone, ['PUT update-webhook-received -> 200', 'PUT update-notify-sent-by-me -> 200']);
-				assert.equal(s.sandbox.notifySentByMe(instanceId), false, '"notify sent by me" is still on after unpublishing');
-				assert.equal(s.sandbox.webhookUrl(instanceId, 'received'), '');
-				const changes = s.sandbox.settingChanges.map(({ setting, value }) => `${setting}=${value === '' ? "''" : String(value)}`);
-				assert.deepEqual(changes, ["webhook:received=''", 'notifySentByMe=false']);
-				return `publish: ${registered.join(', ')}; unpublish: ${undone.join(', ')}; "notify sent by me" off again, "On receive" URL empty`;
+				try {
+					const registered = await requestsDone(2);
+					assert.deepEqual(registered, ['GET me -> 200', 'PUT update-webhook-received-delivery -> 200']);
+					assert.equal(s.sandbox.notifySentByMe(instanceId), true, '"notify sent by me" is not on after publishing');
+					// n8n stores the trigger's static data (what to undo) after its last request to Z-API; deactivation
+					// reads it back from the database, so wait until it is stored (1.123.81 is seconds behind here).
+					const stored = await staticDataStored(s.rest, id);
+					s.sandbox.reset();
+					await s.rest.data('POST', `/rest/workflows/${id}/deactivate`, {});
+					const undone = await requestsDone(2);
+					assert.deepEqual(undone, ['PUT update-webhook-received -> 200', 'PUT update-notify-sent-by-me -> 200']);
+					assert.equal(s.sandbox.notifySentByMe(instanceId), false, '"notify sent by me" is still on after unpublishing');
+					assert.equal(s.sandbox.webhookUrl(instanceId, 'received'), '');
+					const changes = s.sandbox.settingChanges.map(({ setting, value }) => `${setting}=${value === '' ? "''" : String(value)}`);
+					assert.deepEqual(changes, ["webhook:received=''", 'notifySentByMe=false']);
+					return `publish: ${registered.join(', ')}; static data stored after ${stored} ms; unpublish: ${undone.join(', ')}; "notify sent by me" off again, "On receive" URL empty`;
+				} finally {
+					// The next checks (and the other app) start from a quiet instance whatever happened here.
+					s.sandbox.setNotifySentByMe(instanceId, false);
+				}
 			},
 		},
 	];
