@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
+import { textMessageCallback } from '../../../test/sandbox/callbacks';
 import type { ReceivedRequest, ZApiSandbox } from '../../../test/sandbox/zapiSandbox';
 import { firstOutputItem, isStoredComplete, lastExecutionId, readExecutions, type StoredExecution } from './executions';
 import type { N8nContext, N8nServer, RestClient } from './n8n';
@@ -44,11 +45,6 @@ async function staticDataStored(rest: RestClient, workflowId: string): Promise<n
 	while (Date.now() - start < 15_000) {
 		const workflow = await rest.data<{ staticData?: Record<string, Record<string, unknown> | undefined> | null }>('GET', `/rest/workflows/${workflowId}`);
 		if (workflow.staticData?.['node:Z-API Trigger']?.turnedOnNotifySentByMe === true) return Date.now() - start;
-		if (!('staticData' in workflow)) {
-			// n8n 1.123.81's REST API does not show the static data: give n8n the time it takes to store it.
-			await sleep(3000);
-			return Date.now() - start;
-		}
 		await sleep(200);
 	}
 	throw new Error('n8n did not store the trigger\'s static data (turnedOnNotifySentByMe) within 15 s of publishing');
@@ -259,8 +255,10 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 					const registered = await requestsDone(2);
 					assert.deepEqual(registered, ['GET me -> 200', 'PUT update-webhook-received-delivery -> 200']);
 					assert.equal(s.sandbox.notifySentByMe(instanceId), true, '"notify sent by me" is not on after publishing');
-					// n8n stores the trigger's static data (what to undo) after its last request to Z-API; deactivation
-					// reads it back from the database, so wait until it is stored (1.123.81 is seconds behind here).
+					// A contact's message starts the workflow, as in real use. Deactivation reads the trigger's static data
+					// (what to undo) back from the database; wait until n8n stored it.
+					const message = await s.sandbox.postCallback(instanceId, 'received', textMessageCallback({ instanceId, phone: '5544999999999', text: 'hi' }));
+					assert.equal(message, 200);
 					const stored = await staticDataStored(s.rest, id);
 					s.sandbox.reset();
 					await s.rest.data('POST', `/rest/workflows/${id}/deactivate`, {});
