@@ -729,6 +729,37 @@ describe('Z-API sandbox', () => {
 			expect((await put('update-webhook-delivery', {})).json).toEqual(ZAPI_ERRORS.fieldRequired('value'));
 		});
 
+		it('records every setting changed through the API, in order; GET me reports the URLs and "notify sent by me" (docs: instance/me)', async () => {
+			sandbox.reset();
+			await put('update-webhook-received-delivery', { value: 'http://127.0.0.1:1/both' });
+			await put('update-notify-sent-by-me', { notifySentByMe: false });
+			await put('update-webhook-received', { value: '' });
+			expect(sandbox.settingChanges.map(({ endpoint, setting, value }) => [endpoint, setting, value])).toEqual([
+				['update-webhook-received-delivery', 'webhook:received', 'http://127.0.0.1:1/both'],
+				['update-webhook-received-delivery', 'notifySentByMe', true],
+				['update-notify-sent-by-me', 'notifySentByMe', false],
+				['update-webhook-received', 'webhook:received', ''],
+			]);
+			sandbox.setNotifySentByMe(INSTANCE_ID, true);
+			await put('update-webhook-delivery', { value: 'http://127.0.0.1:1/d' });
+			const me = await call(endpointUrl(sandbox, 'me'), { method: 'GET' });
+			expect(me.json).toEqual(expect.objectContaining({ id: INSTANCE_ID, deliveryCallbackUrl: 'http://127.0.0.1:1/d', receivedCallbackUrl: '', messageStatusCallbackUrl: null, receiveCallbackSentByMe: true }));
+			sandbox.setMeAnswer({ status: 404, body: { error: 'NOT_FOUND' } });
+			expect((await call(endpointUrl(sandbox, 'me'), { method: 'GET' })).status).toBe(404);
+			sandbox.reset();
+			expect(sandbox.settingChanges).toEqual([]);
+			expect((await call(endpointUrl(sandbox, 'me'), { method: 'GET' })).status).toBe(200);
+		});
+
+		it('update-auto-read-status takes {"value": boolean} and answers {"value": true} (docs: instance/auto-read-status)', async () => {
+			expect((await put('update-auto-read-status', { value: true })).json).toEqual({ value: true });
+			expect(sandbox.autoReadStatus(INSTANCE_ID)).toBe(true);
+			expect((await put('update-auto-read-status', { value: false })).json).toEqual({ value: true });
+			expect(sandbox.autoReadStatus(INSTANCE_ID)).toBe(false);
+			expect((await put('update-auto-read-status', { value: 'yes' })).json).toEqual(ZAPI_ERRORS.fieldRequired('value'));
+			expect((await put('update-notify-sent-by-me', { value: false })).json).toEqual(ZAPI_ERRORS.fieldRequired('notifySentByMe'));
+		});
+
 		it('setWebhookUpdateAnswer() replaces the answer for chosen updates without storing the URL', async () => {
 			sandbox.setWebhookUpdateAnswer((kind) => (kind === 'delivery' ? { status: 200, body: { value: false } } : undefined));
 			expect((await put('update-webhook-delivery', { value: 'http://127.0.0.1:1/d' })).json).toEqual({ value: false });

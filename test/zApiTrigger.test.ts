@@ -87,6 +87,27 @@ describe('events', () => {
 		}
 	});
 
+	test("a contact deleting a status (REVOKE in the status chat) never starts A Contact Posted a Status; Any Received Message carries it", async () => {
+		const endpoint = await startTriggerEndpoint({ events: ['contactStatus', 'statusReply'], registration: 'automatic', filters: {} }, toolkit.credentials());
+		try {
+			await endpoint.activate();
+			const posted = await sandbox().sendContactStatus(SECRETS.instanceId, { participantPhone: '5544999999999' });
+			expect(await sandbox().sendStatusDeletion(SECRETS.instanceId, { participantPhone: '5544999999999' })).toBe(200);
+			expect(endpoint.started()).toEqual([expect.objectContaining({ event: 'contactStatus', statusMessageId: posted.messageId })]);
+			expect(ignored(endpoint.results[1])).toBe('event not selected');
+		} finally {
+			await endpoint.close();
+		}
+		const anyMessage = await startTriggerEndpoint({ events: ['contactStatus', 'message'], registration: 'manual', filters: {} }, toolkit.credentials());
+		try {
+			sandbox().setWebhookUrl(SECRETS.instanceId, 'received', anyMessage.url);
+			await sandbox().sendStatusDeletion(SECRETS.instanceId, { participantLid: '81896604192873@lid' });
+			expect(anyMessage.started()).toEqual([expect.objectContaining({ event: 'message', notification: 'REVOKE', phone: 'status@broadcast', chatIdKind: 'broadcast' })]);
+		} finally {
+			await anyMessage.close();
+		}
+	});
+
 	test("a callback's own `event` field neither replaces the trigger's event nor is lost", async () => {
 		const endpoint = await startTriggerEndpoint({ events: ['message'], registration: 'manual', filters: {} }, toolkit.credentials());
 		try {
@@ -191,7 +212,8 @@ describe('registration', () => {
 
 	test('Include My Own Messages registers the received webhook with "notify sent by me"', async () => {
 		await runRegistration({ events: ['message'], registration: 'automatic', filters: {}, options: { includeOwnMessages: true } }, toolkit.credentials(), 'activate');
-		expect(sandbox().requests.map((request) => request.endpoint)).toEqual(['update-webhook-received-delivery']);
+		// GET me first: whether "notify sent by me" was already on decides what deactivation turns off.
+		expect(sandbox().requests.map((request) => request.endpoint)).toEqual(['me', 'update-webhook-received-delivery']);
 		expect(sandbox().notifySentByMe(SECRETS.instanceId)).toBe(true);
 	});
 
@@ -232,7 +254,7 @@ describe('registration', () => {
 		await expect(deactivation).rejects.toThrow(/^Z-API still has this trigger's URL as its "On receive" \(received messages\) webhook: Z-API failed while handling the request \(HTTP 500: cannot clear \*\*\*\)$/);
 		const error = await deactivation.catch((caught: unknown) => caught);
 		expect((error as { description: string }).description).toBe(
-			'Remove the URL in the Z-API panel (Webhooks: "On receive" (received messages)), or fix the problem and deactivate again. Z-API may or may not have changed the webhook URL. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.',
+			'Remove the URL in the Z-API panel (Webhooks: "On receive" (received messages)), or fix the problem and deactivate again. Z-API may or may not have made the change. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.',
 		);
 		expect(errorText(error)).not.toContain(secret);
 		expect(errorText(error)).not.toContain(SECRETS.instanceToken);

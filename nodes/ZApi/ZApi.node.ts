@@ -14,7 +14,7 @@ export class ZApi implements INodeType {
 		// n8n's linters read the subtitle only as a string literal, so it cannot be built from the
 		// Operation list; test/unit/nodeDescription.test.ts checks that it names each operation as that list does.
 		subtitle:
-			'={{ {"answerStatusReply": "Answer a Reply to My Status", "replyStatusGif": "Reply With GIF", "replyStatusSticker": "Reply With Sticker", "replyStatusText": "Reply With Text", "sendImageStatus": "Send Image Status", "sendTextStatus": "Send Text Status", "sendVideoStatus": "Send Video Status"}[$parameter["operation"]] || $parameter["operation"] }}',
+			'={{ {"answerStatusReply": "Answer a Reply to My Status", "replyStatusGif": "Reply With GIF", "replyStatusSticker": "Reply With Sticker", "replyStatusText": "Reply With Text", "sendImageStatus": "Send Image Status", "sendTextStatus": "Send Text Status", "sendVideoStatus": "Send Video Status", "updateAutoReadStatus": "Set Automatic Status Viewing"}[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Post to the WhatsApp Status of a Z-API instance',
 		defaults: { name: 'Z-API' },
 		usableAsTool: true,

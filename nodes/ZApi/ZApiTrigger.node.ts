@@ -53,7 +53,8 @@ export class ZApiTrigger implements INodeType {
 					{
 						name: 'Any Received Message',
 						value: 'message',
-						description: 'Every other message the instance receives',
+						description:
+							'Every other message the instance receives, and notifications such as a deleted message or status (their "notification" field says which, e.g. REVOKE)',
 					},
 					{
 						name: 'Delivery Result',
@@ -95,7 +96,7 @@ export class ZApiTrigger implements INodeType {
 			},
 			{
 				displayName:
-					'Registering replaces the webhook URL(s) this instance has in Z-API for the selected events ("On send", "On receive", "Message status"): anything else receiving them stops receiving them. Z-API takes only HTTPS URLs, so n8n needs a public HTTPS address (WEBHOOK_URL). On deactivation the node clears them; if that fails, the error says which URL to remove in the Z-API panel.',
+					'Registering replaces the webhook URL(s) this instance has in Z-API for the selected events ("On send", "On receive", "Message status"): anything else receiving them stops receiving them. Z-API takes only HTTPS URLs, so n8n needs a public HTTPS address (WEBHOOK_URL). On deactivation the node clears them (and turns "notify sent by me" off again if it turned it on); if that fails, the error says what to undo in the Z-API panel.',
 				name: 'registrationNotice',
 				type: 'notice',
 				default: '',
@@ -145,7 +146,7 @@ export class ZApiTrigger implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							"Whether messages the instance sent itself (fromMe) start the workflow, as Any Received Message. Off, a workflow that answers cannot start itself again. On, registration also turns on Z-API's \"notify sent by me\".",
+							"Whether messages the instance sent itself (fromMe) start the workflow, as Any Received Message. Off, a workflow that answers cannot start itself again. On, registration also turns on Z-API's \"notify sent by me\", and deactivation turns it off again if it was off before.",
 					},
 				],
 			},

@@ -46,6 +46,7 @@ export function useSandboxServers(onStarted: (servers: SandboxServers) => void, 
 		sandbox.setInstanceConnected(SECRETS.instanceId, true);
 		for (const kind of ['delivery', 'received', 'message-status'] as const) sandbox.setWebhookUrl(SECRETS.instanceId, kind, undefined);
 		sandbox.setNotifySentByMe(SECRETS.instanceId, false);
+		sandbox.setAutoReadStatus(SECRETS.instanceId, false);
 		host.requests.length = 0;
 	});
 }

@@ -121,6 +121,52 @@ export function contactStatusCallback(fields: {
 }
 
 /**
+ * A notification (docs/webhooks/on-message-received.md, "Notification Response": a received
+ * callback carrying `notification`, e.g. "REVOKE" for a deleted message), field for field as the
+ * documented notification examples ("Example of a group join request revoked by user") with the
+ * chat, author and code given. In the status chat ("status@broadcast") it is inferred: the docs
+ * publish no notification there, and none says which status was deleted.
+ */
+export function notificationCallback(fields: {
+	instanceId: string;
+	notification: string;
+	phone: string;
+	participantPhone?: string | null;
+	participantLid?: string | null;
+	notificationParameters?: unknown[];
+	messageId?: string;
+}): Callback {
+	const group = /-group$/.test(fields.phone);
+	return {
+		isGroup: group,
+		isNewsletter: false,
+		instanceId: fields.instanceId,
+		messageId: fields.messageId ?? newMessageId(),
+		phone: fields.phone,
+		connectedPhone: '5544999999999',
+		fromMe: false,
+		momment: 1682017970000,
+		expiresAt: null,
+		status: 'RECEIVED',
+		chatName: 'name',
+		senderPhoto: 'https://',
+		senderName: 'name',
+		photo: null,
+		broadcast: fields.phone === 'status@broadcast',
+		participantPhone: fields.participantPhone ?? null,
+		...(fields.participantLid !== undefined ? { participantLid: fields.participantLid } : {}),
+		referenceMessageId: null,
+		externalAdReply: null,
+		forwarded: false,
+		type: 'ReceivedCallback',
+		notification: fields.notification,
+		notificationParameters: fields.notificationParameters ?? [],
+		callId: null,
+		code: null,
+	};
+}
+
+/**
  * Someone viewed one of MY statuses. The fields are documented (docs/webhooks/on-whatsapp-message-
  * status-changes.md, READ_BY_ME example; new-doc: docs/webhooks/status-mensagem.md); the status case
  * is inferred from captured receipts, as no example is published: `phone` "status@broadcast", the

@@ -21,7 +21,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 
 import { closeServer, listen, sendJson, sendText } from './http';
-import { contactStatusCallback, deliveryCallback, newMessageId, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
+import { contactStatusCallback, deliveryCallback, newMessageId, notificationCallback, ownMessageCallback, statusReplyCallback, statusViewCallback } from './callbacks';
 
 export interface SandboxInstance {
 	id: string;
@@ -100,6 +100,16 @@ export interface WebhookCall {
 	error?: string;
 }
 
+/** One instance setting changed through the API, in order: what was set and what was put back. */
+export interface SettingChange {
+	instanceId: string;
+	/** "webhook:<kind>", "notifySentByMe" or "autoReadStatus". */
+	setting: string;
+	value: string | boolean;
+	/** The endpoint that changed it. */
+	endpoint: string;
+}
+
 export interface ZApiSandbox {
 	/** e.g. http://127.0.0.1:45678 (no trailing slash). */
 	baseUrl: string;
@@ -125,8 +135,20 @@ export interface ZApiSandbox {
 	/** Z-API's "notify sent by me": what the instance sends comes back on the received webhook with fromMe true. */
 	notifySentByMe(instanceId: string): boolean;
 	/** Makes chosen webhook updates answer something else than {"value": true} (undefined: answer normally). */
-	setWebhookUpdateAnswer(decide: ((kind: WebhookKind, value: string) => { status: number; body: unknown } | undefined) | undefined): void;
+	setWebhookUpdateAnswer(
+		decide: ((kind: WebhookKind | 'notifySentByMe' | 'autoReadStatus', value: string | boolean) => { status: number; body: unknown } | undefined) | undefined,
+	): void;
 	setNotifySentByMe(instanceId: string, on: boolean): void;
+	/** Z-API's automatic viewing of contacts' statuses (update-auto-read-status). */
+	autoReadStatus(instanceId: string): boolean;
+	setAutoReadStatus(instanceId: string, on: boolean): void;
+	/**
+	 * Every setting changed through the API (webhook URLs, "notify sent by me", automatic status
+	 * viewing), in order, so a test sees what activation set and what deactivation put back. Cleared by reset().
+	 */
+	settingChanges: SettingChange[];
+	/** Makes GET me answer this instead of the instance's settings (undefined: answer normally). */
+	setMeAnswer(answer: { status: number; body: unknown } | undefined): void;
 	/** Makes chosen deliveries fail: the returned text goes into the DeliveryCallback's "error". */
 	setDeliveryFailure(decide: ((request: ReceivedRequest) => string | undefined) | undefined): void;
 	/**
@@ -142,6 +164,8 @@ export interface ZApiSandbox {
 		instanceId: string,
 		post: { participantPhone?: string | null; participantLid?: string | null; participant?: string; text?: string },
 	): Promise<{ status: number | undefined; messageId: string }>;
+	/** A contact deleted a status they posted: a REVOKE notification in the status chat (received webhook; inferred shape, see callbacks.ts). */
+	sendStatusDeletion(instanceId: string, deletion: { participantPhone?: string | null; participantLid?: string | null }): Promise<number | undefined>;
 	/** Someone viewed one of the instance's statuses (message-status webhook; inferred shape, see callbacks.ts). */
 	sendStatusView(
 		instanceId: string,
@@ -205,7 +229,12 @@ interface SandboxState {
 	webhooks: Map<string, string>;
 	/** Instances with "notify sent by me" on. */
 	notifySentByMe: Set<string>;
-	webhookUpdateAnswer?: (kind: WebhookKind, value: string) => Answer | undefined;
+	/** Instances viewing contacts' statuses automatically. */
+	autoReadStatus: Set<string>;
+	settingChanges: SettingChange[];
+	meAnswer?: Answer;
+	/** Decides the answer to a webhook URL update (kind) or a setting update (its name). */
+	webhookUpdateAnswer?: (kind: WebhookKind | 'notifySentByMe' | 'autoReadStatus', value: string | boolean) => Answer | undefined;
 	/** Decides whether (and why) a delivery fails: the text goes into the callback's "error". */
 	deliveryFailure?: (request: ReceivedRequest) => string | undefined;
 	postWebhook(url: string, body: unknown): void;
@@ -278,19 +307,59 @@ const ROUTES: Readonly<Record<string, EndpointRoute>> = {
 	'update-webhook-received-delivery': webhookRoute('received', true),
 	'update-webhook-message-status': webhookRoute('message-status'),
 	// docs/webhooks/update-notify-sent-by-me: {notifySentByMe: boolean} -> {value: boolean}.
-	'update-notify-sent-by-me': {
+	'update-notify-sent-by-me': settingRoute('update-notify-sent-by-me', 'notifySentByMe', (state) => state.notifySentByMe),
+	// docs/instance/auto-read-status: {value: true or false} -> {value: true}.
+	'update-auto-read-status': settingRoute('update-auto-read-status', 'value', (state) => state.autoReadStatus, 'autoReadStatus'),
+	// docs/instance/me: the instance's data, with its webhook URLs and receiveCallbackSentByMe.
+	me: {
+		method: 'GET',
+		sends: false,
+		jsonBody: false,
+		handle: ({ state, instance }) => {
+			if (state.meAnswer) return state.meAnswer;
+			const url = (kind: WebhookKind) => state.webhooks.get(`${instance.id}:${kind}`) ?? null;
+			return ok({
+				id: instance.id,
+				token: instance.token,
+				name: 'Sandbox instance',
+				due: 1893456000000,
+				connected: instance.connected,
+				paymentStatus: 'PAID',
+				created: '2026-01-01T00:00:00.000Z',
+				connectedCallbackUrl: null,
+				deliveryCallbackUrl: url('delivery'),
+				disconnectedCallbackUrl: null,
+				messageStatusCallbackUrl: url('message-status'),
+				presenceChatCallbackUrl: null,
+				receivedCallbackUrl: url('received'),
+				receiveCallbackSentByMe: state.notifySentByMe.has(instance.id),
+				callRejectAuto: false,
+				callRejectMessage: null,
+				autoReadMessage: false,
+				initialDataCallbackUrl: null,
+			});
+		},
+	},
+};
+
+/** PUT of one boolean instance setting, confirmed with {"value": true}; the change is recorded. */
+function settingRoute(endpoint: string, field: string, set: (state: SandboxState) => Set<string>, setting: 'notifySentByMe' | 'autoReadStatus' = 'notifySentByMe'): EndpointRoute {
+	return {
 		method: 'PUT',
 		sends: false,
 		jsonBody: true,
 		handle: ({ instance, body, state }) => {
-			const value = isPlainObject(body) ? body.notifySentByMe : undefined;
-			if (typeof value !== 'boolean') return fail(400, ZAPI_ERRORS.fieldRequired('notifySentByMe'));
-			if (value) state.notifySentByMe.add(instance.id);
-			else state.notifySentByMe.delete(instance.id);
+			const value = isPlainObject(body) ? body[field] : undefined;
+			if (typeof value !== 'boolean') return fail(400, ZAPI_ERRORS.fieldRequired(field));
+			const other = state.webhookUpdateAnswer?.(setting, value);
+			if (other) return other;
+			if (value) set(state).add(instance.id);
+			else set(state).delete(instance.id);
+			state.settingChanges.push({ instanceId: instance.id, setting, value, endpoint });
 			return ok({ value: true });
 		},
-	},
-};
+	};
+}
 
 /** Z-API takes digits with the country code, or a LID ("<digits>@lid", docs: tips/lid). */
 const RECIPIENT = /^(\d{10,15}|\d{5,25}@lid)$/;
@@ -354,8 +423,13 @@ function webhookRoute(kind: WebhookKind, notifySentByMe = false): EndpointRoute 
 			if (typeof value !== 'string') return fail(400, ZAPI_ERRORS.fieldRequired('value'));
 			const other = state.webhookUpdateAnswer?.(kind, value);
 			if (other) return other;
+			const endpoint = `update-webhook-${kind}${notifySentByMe ? '-delivery' : ''}`;
 			state.webhooks.set(`${instance.id}:${kind}`, value);
-			if (notifySentByMe) state.notifySentByMe.add(instance.id);
+			state.settingChanges.push({ instanceId: instance.id, setting: `webhook:${kind}`, value, endpoint });
+			if (notifySentByMe) {
+				state.notifySentByMe.add(instance.id);
+				state.settingChanges.push({ instanceId: instance.id, setting: 'notifySentByMe', value: true, endpoint });
+			}
 			return ok({ value: true });
 		},
 	};
@@ -541,6 +615,8 @@ function createRuntime(options: SandboxOptions): SandboxRuntime {
 			keepVideoBytes: options.keepVideoBytes ?? false,
 			webhooks: new Map(),
 			notifySentByMe: new Set(),
+			autoReadStatus: new Set(),
+			settingChanges: [],
 			postWebhook: (url, body) => {
 				rt.pendingWebhooks.add(callWebhook(rt, url, body).then(() => undefined));
 			},
@@ -781,6 +857,15 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 			if (on) rt.state.notifySentByMe.add(instanceId);
 			else rt.state.notifySentByMe.delete(instanceId);
 		},
+		autoReadStatus: (instanceId) => rt.state.autoReadStatus.has(instanceId),
+		setAutoReadStatus(instanceId, on) {
+			if (on) rt.state.autoReadStatus.add(instanceId);
+			else rt.state.autoReadStatus.delete(instanceId);
+		},
+		settingChanges: rt.state.settingChanges,
+		setMeAnswer(answer) {
+			rt.state.meAnswer = answer;
+		},
 		async sendStatusReply(instanceId, reply) {
 			const body = statusReplyCallback({ instanceId, ...reply });
 			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
@@ -788,6 +873,9 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 		async sendContactStatus(instanceId, post) {
 			const body = contactStatusCallback({ instanceId, ...post });
 			return { status: await postTo(rt, instanceId, 'received', body), messageId: String(body.messageId) };
+		},
+		async sendStatusDeletion(instanceId, deletion) {
+			return await postTo(rt, instanceId, 'received', notificationCallback({ instanceId, notification: 'REVOKE', phone: 'status@broadcast', ...deletion }));
 		},
 		async sendStatusView(instanceId, view) {
 			const { played, ...who } = view;
@@ -806,6 +894,8 @@ export async function startZApiSandbox(options: SandboxOptions = {}): Promise<ZA
 			rt.webhookCalls.length = 0;
 			rt.state.deliveryFailure = undefined;
 			rt.state.webhookUpdateAnswer = undefined;
+			rt.state.meAnswer = undefined;
+			rt.state.settingChanges.length = 0;
 			rt.faultQueue.length = 0;
 			rt.faultPolicy = undefined;
 		},

@@ -2,7 +2,7 @@ import { ZApiApi } from '../../credentials/ZApiApi.credentials';
 import { CredentialProblem } from '../../nodes/ZApi/InputError';
 import { buildZApiUrl, readZApiCredentials, secretsOf } from '../../nodes/ZApi/transport/credentials';
 import { errorTextOf, scrubSecrets } from '../../nodes/ZApi/transport/scrub';
-import { describeNetworkFailure, describeZApiFailure, networkCodeOf, parseRetryAfter, requireMessageId, retryDelay } from '../../nodes/ZApi/transport/zApiRequest';
+import { describeNetworkFailure, describeZApiFailure, networkCodeOf, parseRetryAfter, requireMessageId, requireValueTrue, retryDelay } from '../../nodes/ZApi/transport/zApiRequest';
 
 const raw = { instanceId: 'INST1', instanceToken: 'TOK1', clientToken: 'CT1', baseUrl: 'https://api.z-api.io' };
 
@@ -153,6 +153,18 @@ describe("Z-API's answers and network failures, in words a user can act on", () 
 		expect(requireMessageId({ value: false })?.outcome).toBe('unknown');
 		expect(requireMessageId({ messageId: 'M', value: false })).toBeDefined();
 		expect(requireMessageId({ messageId: '' })).toBeDefined();
+	});
+
+	test('a settings change is confirmed only by {"value": true}', () => {
+		const confirmed = requireValueTrue('the setting', 'Check it in the panel.');
+		expect(confirmed({ value: true })).toBeUndefined();
+		expect(confirmed({ value: false })).toEqual({
+			message: 'Z-API did not confirm the setting (it answered {"value":false} instead of {"value": true})',
+			description: 'Check it in the panel.',
+			outcome: 'unknown',
+		});
+		expect(confirmed({ value: 'true' })).toBeDefined();
+		expect(confirmed({})).toBeDefined();
 	});
 });
 

@@ -331,3 +331,15 @@ export function requireMessageId(body: IDataObject): ZApiFailure | undefined {
 		outcome: 'unknown',
 	};
 }
+
+/**
+ * Z-API confirms a change of an instance setting (a webhook URL, "notify sent by me", automatic
+ * status viewing) with {"value": true} (docs: webhooks/update-every-webhooks, instance/auto-read-status);
+ * a 200 with anything else did not confirm it. `what` names the setting, `advice` says where to check it.
+ */
+export function requireValueTrue(what: string, advice: string): (body: IDataObject) => ZApiFailure | undefined {
+	return (body) =>
+		body.value === true
+			? undefined
+			: { message: `Z-API did not confirm ${what} (it answered ${JSON.stringify(body)} instead of {"value": true})`, description: advice, outcome: 'unknown' };
+}

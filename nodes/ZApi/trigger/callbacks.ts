@@ -8,7 +8,9 @@ import { contactFields, contactOf } from './contacts';
  * - deliveryResult: DeliveryCallback, webhooks/on-message-send (documented example);
  * - statusReply: ReceivedCallback with isStatusReply, webhooks/on-message-received, "Status post
  *   response example" (documented example);
- * - message: any other ReceivedCallback, webhooks/on-message-received (documented examples);
+ * - message: any other ReceivedCallback, webhooks/on-message-received (documented examples),
+ *   including every notification (a callback carrying `notification`, "Notification Response"),
+ *   wherever it is posted: a deleted status is not a new one;
  * - contactStatus: ReceivedCallback in the chat "status@broadcast"; no published example, inferred
  *   from Z-API's status chat name and compatible servers (see docs/pending/issue-11.md);
  * - statusViewed: MessageStatusCallback READ / PLAYED for "status@broadcast",
@@ -70,6 +72,14 @@ function classifyReceived(body: IDataObject, options: ClassifyOptions): Classifi
 		// filtering on fromMe, or a workflow that answers would start itself again.
 		if (!options.includeOwnMessages) return { accepted: false, reason: 'sent by this instance (Include My Own Messages is off)' };
 		return item(body, { event: 'message', chatIdKind: chatIdKind(body.phone) });
+	}
+	const notification = text(body.notification);
+	if (notification !== undefined) {
+		// A notification (a deleted message is "REVOKE", group and call events...) arrives as a received
+		// message carrying `notification` (Z-API docs: webhooks/on-message-received, "Notification
+		// Response"). In the status chat it is not a new status (a deleted status, inferred: the docs
+		// show no status example), so it never starts a status event: Any Received Message carries it.
+		return item(body, { event: 'message', chatIdKind: chatIdKind(body.phone), notification });
 	}
 	if (body.isStatusReply === true) {
 		const from = contactOf({ phone: [body.phone], lid: [body.senderLid, body.chatLid] });

@@ -3,7 +3,7 @@ import { randomString } from 'n8n-workflow';
 
 import { readZApiCredentials, secretsOf } from '../transport/credentials';
 import type { ZApiFailure } from '../transport/zApiRequest';
-import { CREDENTIAL_TYPE, zApiRequest } from '../transport/zApiRequest';
+import { CREDENTIAL_TYPE, requireValueTrue, zApiRequest } from '../transport/zApiRequest';
 import type { TriggerEvent } from './callbacks';
 import { scrubSecrets } from '../transport/scrub';
 import { TriggerProblem } from './errors';
@@ -32,7 +32,7 @@ export const KIND_LABEL: Record<WebhookKind, string> = {
 const REGISTRATION_TIMEOUT_MS = 30_000;
 
 const UNKNOWN_OUTCOME_ADVICE =
-	'Z-API may or may not have changed the webhook URL. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.';
+	'Z-API may or may not have made the change. Check Webhooks in the Z-API panel, then activate (or deactivate) the workflow again.';
 
 /** Exactly the webhook kinds the selected events need, in a stable order. */
 export function webhookKinds(events: TriggerEvent[]): WebhookKind[] {
@@ -82,29 +82,51 @@ export function checkWebhookUrlAccepted(baseUrl: string, webhookUrl: string): vo
 	);
 }
 
-/** Z-API answers {"value": true} when it took the URL; a 200 with anything else is a failure. */
-function requireValueTrue(body: IDataObject): ZApiFailure | undefined {
-	if (body.value === true) return undefined;
-	return {
-		message: `Z-API did not confirm the webhook URL (it answered ${JSON.stringify(body)} instead of {"value": true})`,
-		description: 'Check in the Z-API panel (Webhooks) which URL the instance has, then activate the workflow again.',
-		outcome: 'unknown',
-	};
-}
+const WEBHOOK_CONFIRMED = requireValueTrue(
+	'the webhook URL',
+	'Check in the Z-API panel (Webhooks) which URL the instance has, then activate the workflow again.',
+);
+const NOTIFY_CONFIRMED = requireValueTrue('"notify sent by me"', 'Check "Notify sent by me" in the Z-API panel (Webhooks).');
 
 /** Sets (or, with '', clears) one webhook; what went wrong comes back as a problem, or nothing. */
 async function putWebhook(this: IHookFunctions, endpoint: string, value: string, secrets: string[], prefix: string): Promise<TriggerProblem | undefined> {
+	return await putSetting.call(this, endpoint, { value }, WEBHOOK_CONFIRMED, secrets, prefix);
+}
+
+/** One PUT of an instance setting that Z-API confirms with {"value": true}. */
+async function putSetting(
+	this: IHookFunctions,
+	endpoint: string,
+	body: IDataObject,
+	validate: (answer: IDataObject) => ZApiFailure | undefined,
+	secrets: string[],
+	prefix: string,
+): Promise<TriggerProblem | undefined> {
 	try {
 		await zApiRequest.call(this, undefined, {
 			method: 'PUT',
 			endpoint,
-			body: { value },
+			body,
 			timeout: REGISTRATION_TIMEOUT_MS,
-			validate: requireValueTrue,
+			validate,
 		});
 		return undefined;
 	} catch (error) {
 		return webhookProblem(error, secrets, prefix);
+	}
+}
+
+/**
+ * Whether "notify sent by me" is on now: GET me answers receiveCallbackSentByMe (Z-API docs:
+ * instance/me). Undefined when Z-API does not say (a failed call, a compatible server without the
+ * field): the caller then assumes it was off, Z-API's setting for an instance nobody changed.
+ */
+async function readNotifySentByMe(this: IHookFunctions): Promise<boolean | undefined> {
+	try {
+		const me = await zApiRequest.call(this, undefined, { method: 'GET', endpoint: 'me', timeout: REGISTRATION_TIMEOUT_MS });
+		return typeof me.receiveCallbackSentByMe === 'boolean' ? me.receiveCallbackSentByMe : undefined;
+	} catch {
+		return undefined;
 	}
 }
 
@@ -124,11 +146,16 @@ async function credentialSecrets(this: IHookFunctions): Promise<{ baseUrl: strin
 	return { baseUrl: credentials.baseUrl, secrets: secretsOf(credentials) };
 }
 
+/** The static data's record that this trigger turned "notify sent by me" on, so deactivation turns it off. */
+const NOTIFY_TURNED_ON = 'turnedOnNotifySentByMe';
+
 /**
  * Activation: refuses a URL Z-API would not take before any request, makes a new secret, sets every
  * needed webhook kind to n8n's URL with that secret, and keeps both in the workflow's static data.
- * When one kind fails, the kinds already set are cleared again (best effort) and the error says
- * which kind failed.
+ * With Include My Own Messages the received webhook goes through update-webhook-received-delivery,
+ * which also turns "notify sent by me" on; when it was off before (GET me), the static data says
+ * this trigger turned it on. When one kind fails, what was already done is undone (best effort)
+ * and the error says which kind failed.
  */
 export async function registerWebhooks(this: IHookFunctions, url: string | undefined, kinds: WebhookKind[], includeOwnMessages: boolean): Promise<void> {
 	if (!url) throw new TriggerProblem('n8n did not give this trigger a webhook URL', 'Save the workflow and activate it again.');
@@ -141,7 +168,13 @@ export async function registerWebhooks(this: IHookFunctions, url: string | undef
 	staticData.webhookSecret = secret;
 	staticData.registered = registered;
 	for (const kind of kinds) {
+		const turnsNotifyOn = kind === 'received' && includeOwnMessages;
+		// Read before the change; a flag kept from an activation never undone (n8n re-activating after
+		// a restart) stays: the "on" seen now is this trigger's own doing.
+		const wasOn = turnsNotifyOn && staticData[NOTIFY_TURNED_ON] !== true ? await readNotifySentByMe.call(this) : undefined;
 		const problem = await putWebhook.call(this, endpointOf(kind, includeOwnMessages), withSecret(url, secret), hidden, `Could not set the ${KIND_LABEL[kind]} webhook in Z-API: `);
+		// A failed update may still have turned it on (an unknown outcome): undo it as well.
+		if (turnsNotifyOn && wasOn !== true) staticData[NOTIFY_TURNED_ON] = true;
 		if (problem) {
 			await clearWebhooks.call(this, registered).catch(() => undefined);
 			delete staticData.webhookSecret;
@@ -152,12 +185,15 @@ export async function registerWebhooks(this: IHookFunctions, url: string | undef
 }
 
 /**
- * Deactivation: clears every kind this trigger set. Kinds that could not be cleared stay listed in
- * the static data, and the error names them, so the user knows which URL Z-API still calls.
+ * Deactivation: clears every kind this trigger set and turns "notify sent by me" off again when this
+ * trigger turned it on (PUT update-notify-sent-by-me, Z-API docs: webhooks/update-notify-sent-by-me).
+ * What could not be undone stays in the static data (for the next deactivation) and the error names
+ * it, so the user knows what Z-API still does.
  */
 export async function clearWebhooks(this: IHookFunctions, kinds: WebhookKind[]): Promise<void> {
 	const staticData = this.getWorkflowStaticData('node');
-	if (kinds.length === 0) {
+	const turnOffNotify = staticData[NOTIFY_TURNED_ON] === true;
+	if (kinds.length === 0 && !turnOffNotify) {
 		// Nothing was registered (manual registration): nothing to clear, and no credential needed.
 		delete staticData.webhookSecret;
 		delete staticData.registered;
@@ -173,16 +209,34 @@ export async function clearWebhooks(this: IHookFunctions, kinds: WebhookKind[]):
 		stillSet.push(kind);
 		firstFailure ??= problem;
 	}
-	delete staticData.webhookSecret;
-	if (stillSet.length === 0) {
-		delete staticData.registered;
-		return;
+	let notifyStillOn = false;
+	if (turnOffNotify) {
+		const problem = await putSetting.call(this, 'update-notify-sent-by-me', { notifySentByMe: false }, NOTIFY_CONFIRMED, hidden, '');
+		if (problem) {
+			notifyStillOn = true;
+			firstFailure ??= problem;
+		} else delete staticData[NOTIFY_TURNED_ON];
 	}
-	staticData.registered = stillSet;
-	const labels = stillSet.map((kind) => KIND_LABEL[kind]).join(' and ');
-	throw new TriggerProblem(
-		`Z-API still has this trigger's URL as its ${labels} webhook: ${firstFailure?.message ?? 'clearing it failed'}`,
-		`Remove the URL in the Z-API panel (Webhooks: ${labels}), or fix the problem and deactivate again. ${firstFailure?.hint ?? ''}`.trim(),
-	);
+	delete staticData.webhookSecret;
+	if (stillSet.length === 0) delete staticData.registered;
+	else staticData.registered = stillSet;
+	if (stillSet.length === 0 && !notifyStillOn) return;
+	throw undoProblem(stillSet, notifyStillOn, firstFailure);
 }
 
+/** What deactivation could not undo, and where in the Z-API panel to undo it by hand. */
+function undoProblem(stillSet: WebhookKind[], notifyStillOn: boolean, failure: TriggerProblem | undefined): TriggerProblem {
+	const labels = stillSet.map((kind) => KIND_LABEL[kind]).join(' and ');
+	const left = [
+		...(stillSet.length > 0 ? [`this trigger's URL as its ${labels} webhook`] : []),
+		...(notifyStillOn ? ['"notify sent by me" on, which this trigger turned on'] : []),
+	].join(', and ');
+	const fixes = [
+		...(stillSet.length > 0 ? [`remove the URL in the Z-API panel (Webhooks: ${labels})`] : []),
+		...(notifyStillOn ? ['turn off "Notify sent by me" in the Z-API panel (Webhooks)'] : []),
+	].join(' and ');
+	return new TriggerProblem(
+		`Z-API still has ${left}: ${failure?.message ?? 'undoing it failed'}`,
+		`${fixes.charAt(0).toUpperCase()}${fixes.slice(1)}, or fix the problem and deactivate again. ${failure?.hint ?? ''}`.trim(),
+	);
+}

@@ -2,13 +2,16 @@
  * The status conversation inside the real n8n (examples/status-conversation.json, published through
  * the REST API): the trigger registers its own webhooks with a secret, a contact's status is answered
  * on their status (reply-status-text), a reply to my status is answered in that chat (send-text with
- * messageId), a view of my status reaches the workflow, the answers' echoes (fromMe) start nothing,
- * forged callbacks are refused, and deactivation clears the webhooks. Kept apart from run.ts, which
- * only lists these checks among the server phase's.
+ * messageId), a contact deleting a status (a REVOKE notification) is not answered, a view of my
+ * status reaches the workflow, the answers' echoes (fromMe) start nothing, forged callbacks are
+ * refused, and deactivation clears the webhooks; a trigger with Include My Own Messages turns
+ * "notify sent by me" off again on deactivation. Kept apart from run.ts, which only lists these
+ * checks among the server phase's.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
+import { textMessageCallback } from '../../../test/sandbox/callbacks';
 import type { ReceivedRequest, ZApiSandbox } from '../../../test/sandbox/zapiSandbox';
 import { firstOutputItem, isStoredComplete, lastExecutionId, readExecutions, type StoredExecution } from './executions';
 import type { N8nContext, N8nServer, RestClient } from './n8n';
@@ -17,6 +20,7 @@ import type { CheckDefinition } from './report';
 import type { PreparedWorkflows } from './workflows';
 
 export const CONVERSATION_EXAMPLE = 'examples/status-conversation.json';
+export const OWN_MESSAGES_WORKFLOW = 'scripts/e2e/workflows/own-messages-trigger.json';
 
 export interface TriggerEventsState {
 	context: N8nContext;
@@ -34,6 +38,17 @@ export interface TriggerEventsOptions {
 }
 
 const TRIGGER_TYPE = 'n8n-nodes-zapi-status.zApiTrigger';
+
+/** Milliseconds until the workflow's stored static data records that the trigger turned "notify sent by me" on. */
+async function staticDataStored(rest: RestClient, workflowId: string): Promise<number> {
+	const start = Date.now();
+	while (Date.now() - start < 15_000) {
+		const workflow = await rest.data<{ staticData?: Record<string, Record<string, unknown> | undefined> | null }>('GET', `/rest/workflows/${workflowId}`);
+		if (workflow.staticData?.['node:Z-API Trigger']?.turnedOnNotifySentByMe === true) return Date.now() - start;
+		await sleep(200);
+	}
+	throw new Error('n8n did not store the trigger\'s static data (turnedOnNotifySentByMe) within 15 s of publishing');
+}
 const OWN_MESSAGE_IGNORED = { received: true, ignored: 'sent by this instance (Include My Own Messages is off)' };
 
 export function triggerEventChecks(options: TriggerEventsOptions): CheckDefinition[] {
@@ -122,6 +137,22 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 			},
 		},
 		{
+			title: 'Z-API Trigger: a contact deleting a status (REVOKE notification in status@broadcast) does not start A Contact Posted a Status, and is not answered',
+			run: async () => {
+				const s = state();
+				await s.sandbox.flushWebhooks();
+				s.sandbox.reset();
+				const before = await lastExecutionId(s.context);
+				const status = await s.sandbox.sendStatusDeletion(instanceId, { participantPhone: '5544999999999', participantLid: '81896604192873@lid' });
+				assert.equal(status, 200);
+				await sleep(1500);
+				const later = (await readExecutions(s.context, before + 1)).filter((execution) => execution.workflowId === workflowId);
+				assert.equal(later.length, 0, `the deletion started ${later.length} execution(s)`);
+				assert.equal(s.sandbox.requests.length, 0, 'the deletion made the workflow call Z-API');
+				return 'REVOKE in status@broadcast answered 200; no execution, no request to Z-API';
+			},
+		},
+		{
 			title: 'Z-API Trigger: a reply to my status starts the workflow, which answers in that chat (send-text quoting the reply); the echo starts nothing',
 			run: async () => {
 				const s = state();
@@ -203,6 +234,45 @@ export function triggerEventChecks(options: TriggerEventsOptions): CheckDefiniti
 				assert.equal(s.sandbox.webhookUrl(instanceId, 'message-status'), '');
 				s.sandbox.setNotifySentByMe(instanceId, false);
 				return `POST /rest/workflows/${workflowId}/deactivate: ${clears.join(', ')}; both URLs now empty`;
+			},
+		},
+		{
+			title: `Z-API Trigger with Include My Own Messages (${OWN_MESSAGES_WORKFLOW}): publishing turns "notify sent by me" on, unpublishing turns it off again`,
+			run: async () => {
+				const s = state();
+				const id = s.workflows.ids[OWN_MESSAGES_WORKFLOW];
+				s.sandbox.reset();
+				s.sandbox.setNotifySentByMe(instanceId, false);
+				const requestsDone = async (count: number) => {
+					const start = Date.now();
+					while (Date.now() - start < 30_000 && s.sandbox.requests.filter((request) => request.status !== 0).length < count) await sleep(200);
+					return s.sandbox.requests.map((request) => `${request.method} ${request.endpoint} -> ${request.status}`);
+				};
+				const workflow = await s.rest.data<{ versionId: string }>('GET', `/rest/workflows/${id}`);
+				const activated = await s.rest.data<{ active: boolean }>('POST', `/rest/workflows/${id}/activate`, { versionId: workflow.versionId });
+				assert.equal(activated.active, true, `activate answered ${JSON.stringify(activated).slice(0, 300)}`);
+				try {
+					const registered = await requestsDone(2);
+					assert.deepEqual(registered, ['GET me -> 200', 'PUT update-webhook-received-delivery -> 200']);
+					assert.equal(s.sandbox.notifySentByMe(instanceId), true, '"notify sent by me" is not on after publishing');
+					// A contact's message starts the workflow, as in real use. Deactivation reads the trigger's static data
+					// (what to undo) back from the database; wait until n8n stored it.
+					const message = await s.sandbox.postCallback(instanceId, 'received', textMessageCallback({ instanceId, phone: '5544999999999', text: 'hi' }));
+					assert.equal(message, 200);
+					const stored = await staticDataStored(s.rest, id);
+					s.sandbox.reset();
+					await s.rest.data('POST', `/rest/workflows/${id}/deactivate`, {});
+					const undone = await requestsDone(2);
+					assert.deepEqual(undone, ['PUT update-webhook-received -> 200', 'PUT update-notify-sent-by-me -> 200']);
+					assert.equal(s.sandbox.notifySentByMe(instanceId), false, '"notify sent by me" is still on after unpublishing');
+					assert.equal(s.sandbox.webhookUrl(instanceId, 'received'), '');
+					const changes = s.sandbox.settingChanges.map(({ setting, value }) => `${setting}=${value === '' ? "''" : String(value)}`);
+					assert.deepEqual(changes, ["webhook:received=''", 'notifySentByMe=false']);
+					return `publish: ${registered.join(', ')}; static data stored after ${stored} ms; unpublish: ${undone.join(', ')}; "notify sent by me" off again, "On receive" URL empty`;
+				} finally {
+					// The next checks (and the other app) start from a quiet instance whatever happened here.
+					s.sandbox.setNotifySentByMe(instanceId, false);
+				}
 			},
 		},
 	];

@@ -9,6 +9,7 @@ import { replyStatusText } from './replyStatusText.operation';
 import { sendImageStatus } from './sendImageStatus.operation';
 import { sendTextStatus } from './sendTextStatus.operation';
 import { sendVideoStatus } from './sendVideoStatus.operation';
+import { updateAutoReadStatus } from './updateAutoReadStatus.operation';
 
 /**
  * The Status resource's operations, by the value of the "operation" parameter: how the editor
@@ -57,6 +58,12 @@ const operations: Record<string, Omit<INodePropertyOptions, 'value'> & { action:
 		description: 'Post a video to the WhatsApp Status of the instance',
 		action: 'Send a video status',
 		run: sendVideoStatus,
+	},
+	updateAutoReadStatus: {
+		name: 'Set Automatic Status Viewing',
+		description: "Turn on or off Z-API's automatic viewing of the statuses your contacts post",
+		action: "Turn automatic viewing of contacts' statuses on or off",
+		run: updateAutoReadStatus,
 	},
 };
 
