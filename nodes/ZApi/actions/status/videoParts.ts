@@ -66,7 +66,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 			return undefined;
 		});
 		// Not an MP4 the splitter can read, but small enough to send whole: inspect it like any other file.
-		if (!index && read.kind === 'streamed' && !exceedsLimit(read.bytes, STATUS_VIDEO_MAX_BYTES)) return await toInlineMedia(read);
+		if (!index && read.kind === 'streamed' && !exceedsLimit(read.bytes, STATUS_VIDEO_MAX_BYTES)) return await toInlineMedia(read, inputKind);
 		return read;
 	});
 	if (media.kind === 'link') return [await postWhole.call(this, itemIndex, media, checkOrFail(label, media, undefined, settings), settings)];
@@ -92,7 +92,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 			if (inspection?.durationSeconds === undefined && maxSeconds > 0) {
 				facts.warnings.push(`The video's duration could not be read${inspection?.issues.length ? ` (${inspection.issues[0]})` : ''}, so it was sent whole, without splitting or trimming`);
 			}
-			const whole = await toInlineMedia(media);
+			const whole = await toInlineMedia(media, inputKind);
 			const durationSeconds = inspection?.durationSeconds;
 			const item = await postWhole.call(this, itemIndex, whole, facts, settings);
 			return [{ ...item, part: partFields(1, 1, 0, durationSeconds, whole.bytes), video: facts as unknown as IDataObject }];
@@ -208,8 +208,7 @@ async function postParts(
 	try {
 		for (const part of split.plan.parts) {
 			number = part.number;
-			// Only `media` refers to the part: once its body is written (which drops the pieces), the
-			// source chunks it was made of can go while the POST runs.
+			// Only `media` refers to the part: once it is posted, the source chunks it was made of can go.
 			const media = await nextPartMedia(parts, mimeType);
 			if (!media) break;
 			const response = await postVideoStatus.call(this, itemIndex, media, settings);
