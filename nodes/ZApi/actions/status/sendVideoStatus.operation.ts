@@ -128,7 +128,8 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	// A refused video is a problem with the field it came from.
 	const facts = concerning(parameter, () => checkVideo(media, inspectInlineMedia(media), checks));
 
-	const response = await postVideoStatus.call(this, itemIndex, media, { caption, timeout, retry });
+	// A file that fails while it is sent is a problem with the field it came from.
+	const response = await concerning(parameter, async () => await postVideoStatus.call(this, itemIndex, media, { caption, timeout, retry }));
 	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
 	return { ...response, video: facts as unknown as IDataObject };
 }
