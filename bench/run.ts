@@ -75,7 +75,7 @@ function buildScenarios(payloads: Payloads, urlFor: (instanceId: string, tag: st
 		.map((file, index) => ({
 			...C.nodeAlt,
 			key: index === 0 ? 'node-alt' : `node-alt${index + 1}`,
-			label: `Z-API node, prototype ${index + 1} (${file.split('/').slice(-4, -3)[0] ?? file})`,
+			label: (process.env.BENCH_ALT_LABELS ?? '').split(',')[index]?.trim() || `Z-API node, prototype ${index + 1} (${file.split('/').slice(-4, -3)[0] ?? file})`,
 			altIndex: index + 1,
 		}));
 	const binary = (files: PayloadFile[]) => ({ kind: 'binary' as const, files: files.map((file) => file.path) });
@@ -193,6 +193,8 @@ interface ContenderResult {
 	exactPeak?: boolean;
 	reps: RepResult[];
 	memory?: { points: Array<{ item: number; live: number; rss: number }>; heldAfterLast: number; growthPerItem: number; heldMax: number };
+	/** Live memory (V8 heap + Buffers, after a forced GC) halfway through sending a body, above the window start. */
+	liveMidSend?: number;
 	failed?: string[];
 	summary?: Summary;
 }
@@ -211,6 +213,8 @@ interface Summary {
 	peakFirstRepMB: number;
 	heldAfterLastMB: number;
 	growthPerItemKB: number;
+	/** Live memory halfway through sending the first file body of the memory pass, above the window start. */
+	liveMidSendMB: number;
 	zapiRequestsPerItem: number;
 	hostRequestsPerItem: number;
 	zapiConnectionsPerItem: number;
@@ -351,7 +355,13 @@ async function runScenario(scenario: Scenario, servers: BenchServers, n8nFolder:
 		// Memory pass: untimed, a forced GC before items (at most ~10 probes) to see what stays held.
 		for (const entry of running) {
 			if (entry.result.failed || entry.def.memoryPass === false) continue;
+			const instance = instanceOf(entry.def);
+			servers.probeMidBody(instance, async () => {
+				const { live, start } = await entry.child.flight();
+				entry.result.liveMidSend = live - start;
+			});
 			const answer = await entry.child.request({ type: 'run', phase: 'memory' }, 'result');
+			servers.probeMidBody(instance, undefined);
 			await check(entry, entry.timed, 'memory pass');
 			const points = (answer.probes as Array<{ item: number; live: number; rss: number }>) ?? [];
 			if (points.length > 0) {
@@ -401,6 +411,7 @@ function summarize(result: ContenderResult, scenario: Scenario): Summary {
 		peakFirstRepMB: (reps.find((rep) => rep.rep === 0)?.peakAboveStart ?? NaN) / MB,
 		heldAfterLastMB: (result.memory?.heldAfterLast ?? NaN) / MB,
 		growthPerItemKB: (result.memory?.growthPerItem ?? NaN) / 1024,
+		liveMidSendMB: (result.liveMidSend ?? NaN) / MB,
 		zapiRequestsPerItem: per((verdict) => verdict.zapiRequests),
 		hostRequestsPerItem: per((verdict) => verdict.hostRequests),
 		zapiConnectionsPerItem: per((verdict) => verdict.zapiConnections),
@@ -468,6 +479,11 @@ function checkTargets(results: ScenarioResult[], nodeKey: string): TargetCheck[]
 		const node = find(results, scenario, nodeKey);
 		if (node) add('stretch: peak RSS above pre-item baseline, x file size', scenario, (node.peakMB * MB) / TEN_MB, 1.5, 'x');
 	}
+	for (const scenario of ['video10-fs', 'video10-inline', 'base64-10']) {
+		const node = find(results, scenario, nodeKey);
+		const floor = find(results, scenario, 'floor');
+		if (node && floor) add("live memory halfway through a send, beyond the streamed floor's", scenario, node.liveMidSendMB - floor.liveMidSendMB, 2, ' MB');
+	}
 	const check = find(results, 'urls1000', nodeKey === 'node' ? 'node-check' : `${nodeKey}-check`);
 	const pass = nodeKey === 'node' ? find(results, 'urls1000', 'node-pass') : undefined;
 	// Beyond the round trips: against a bare client making the same requests on fresh connections,
@@ -491,7 +507,7 @@ function report(results: ScenarioResult[]): string {
 		const tuned = scenario.contenders.find((entry) => entry.key === 'wa-tuned')?.summary;
 		out.push('');
 		out.push(`${scenario.title}  [${scenario.id}: ${scenario.items} item(s), ${scenario.reps} repetition(s)]`);
-		const header = ['contender', 'ms/item', 'best', 'items/s', 'peak MB', 'x file', 'held MB', 'KiB/item', 'x bare', 'x floor', 'x tuned', 'x tuned peak', 'requests/item'];
+		const header = ['contender', 'ms/item', 'best', 'items/s', 'peak MB', 'x file', 'live MB', 'held MB', 'KiB/item', 'x bare', 'x floor', 'x tuned', 'x tuned peak', 'requests/item'];
 		const rows: string[][] = [header];
 		for (const entry of scenario.contenders) {
 			const s = entry.summary;
@@ -507,6 +523,7 @@ function report(results: ScenarioResult[]): string {
 				fmt(s.itemsPerSecond, s.itemsPerSecond < 10 ? 2 : 0),
 				fmt(s.peakMB, 1),
 				scenario.items === 1 ? ratioText(perFile) : 'n/a',
+				fmt(s.liveMidSendMB, 2),
 				fmt(s.heldAfterLastMB, 2),
 				fmt(s.growthPerItemKB, 1),
 				ratioText(bare ? s.msPerItem / bare.msPerItem : NaN),
@@ -521,7 +538,8 @@ function report(results: ScenarioResult[]): string {
 	out.push(
 		'',
 		'ms/item: median over repetitions of (timed window / items); best: the fastest repetition. peak MB: median peak RSS above the RSS at the start of the window',
-		'(after a forced GC, input in place). x file: peak / file size. held MB: live memory (V8 heap + Buffers) after the last item and a',
+		'(after a forced GC, input in place). x file: peak / file size. live MB: live memory (V8 heap + Buffers, forced GC) halfway through sending',
+		'a body (the server stops reading there until measured), above the window start. held MB: live memory after the last item and a',
 		'forced GC, minus before the first; KiB/item: its growth per item (least squares). x bare / x floor / x tuned: ms/item ratios to the',
 		'bare client, the streamed floor and the tuned workaround (x tuned peak: peak ratio). requests/item: HTTP requests per item',
 		"(HEADs to the video host among them) and new TCP connections to Z-API per item, from the servers' logs.",

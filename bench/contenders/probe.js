@@ -78,6 +78,9 @@ function snapshot() {
 	return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, live: m.heapUsed + m.external };
 }
 
+/** The window of the run in progress, for mid-send probes. */
+let currentWindow;
+
 class Window {
 	constructor() {
 		this.open = false;
@@ -86,6 +89,7 @@ class Window {
 	begin() {
 		gc();
 		this.start = snapshot();
+		currentWindow = this;
 		if (exactPeak) resetPeak();
 		else startSampler();
 		this.open = true;
@@ -150,6 +154,10 @@ function serve(impl) {
 				if (window.open) throw new Error('the timed window was never closed');
 				const measured = window.result;
 				send({ type: 'result', phase: message.phase, items: outcome.items, window: measured, probes: probes && probes.points, idle, extra: outcome.extra });
+			} else if (message.type === 'flight') {
+				// Mid-send: the Z-API front stopped reading halfway through a body. What is live now, beyond the window start.
+				gc();
+				send({ type: 'flight-result', live: snapshot().live, start: currentWindow ? currentWindow.start.live : NaN });
 			} else if (message.type === 'exit') {
 				process.exit(0);
 			}
