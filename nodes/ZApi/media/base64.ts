@@ -171,9 +171,10 @@ export function base64Length(bytes: number): number {
 	return Math.ceil(bytes / 3) * 4;
 }
 
-// 48 KiB of file per piece: a multiple of 3 (pieces encode on their own), 64 KiB of Base64. A request
-// body holds a few of them at a time on their way to the socket (see media/requestBody.ts).
-const ENCODE_PIECE_BYTES = 3 * 16 * 1024;
+// 96 KiB of file per piece: a multiple of 3 (pieces encode on their own), 128 KiB of Base64. A request
+// body holds a few of them at a time on their way to the socket (see media/requestBody.ts); smaller
+// pieces cost more per byte in n8n's request path (each goes through two streams and the socket).
+const ENCODE_PIECE_BYTES = 3 * 32 * 1024;
 /** Base64 characters per piece of a streamed body: what ENCODE_PIECE_BYTES of file encode to. */
 const TEXT_PIECE_CHARACTERS = (ENCODE_PIECE_BYTES / 3) * 4;
 
@@ -183,7 +184,7 @@ function encodePiece(bytes: Uint8Array, start: number, end: number): Buffer {
 
 /**
  * The Base64 of a file that arrives as consecutive chunks of any size (a stream of stored binary
- * data, a split video's pieces, one Buffer), as pieces of at most 64 KiB. Base64 encodes groups of
+ * data, a split video's pieces, one Buffer), as pieces of at most 128 KiB. Base64 encodes groups of
  * 3 bytes, so the 1 or 2 bytes a chunk ends with are carried into a group with the start of the next.
  */
 export async function* base64Pieces(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Buffer> {
@@ -207,7 +208,7 @@ export async function* base64Pieces(chunks: AsyncIterable<Uint8Array> | Iterable
 	if (carried > 0) yield encodePiece(carry, 0, carried);
 }
 
-/** Base64 text (already clean and padded: what parseBase64 returns) in pieces of 64 KiB, as bytes. */
+/** Base64 text (already clean and padded: what parseBase64 returns) in pieces of 128 KiB, as bytes. */
 export function* base64TextPieces(payload: string): Generator<Buffer> {
 	for (let offset = 0; offset < payload.length; offset += TEXT_PIECE_CHARACTERS) {
 		yield Buffer.from(payload.slice(offset, offset + TEXT_PIECE_CHARACTERS), 'latin1');

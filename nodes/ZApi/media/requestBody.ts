@@ -16,7 +16,7 @@ export function mediaRequestBody(field: string, media: PreparedMedia, others: ID
 /**
  * A Z-API request body with a file in it, {"<field>":"data:<type>;base64,<payload>", ...the other
  * fields}, that never exists whole: it is written to the socket as it is produced, the JSON head,
- * then the Base64 of the file 64 KiB at a time as the file is read (from n8n's binary data stream,
+ * then the Base64 of the file 128 KiB at a time as the file is read (from n8n's binary data stream,
  * the item's Base64 text or the bytes in memory), then the tail. Its length is known before the
  * first byte, so the request carries an exact Content-Length.
  *
