@@ -105,6 +105,14 @@ describe('retries', () => {
 	});
 });
 
+test('a redirect is not followed with a file (a streamed body is not sent twice): the item fails, saying so', async () => {
+	sandbox.injectFault({ kind: 'status', status: 307, headers: { Location: `${sandbox.baseUrl}/elsewhere` } });
+	const run = await send({ videoSource: 'binary' }, [binaryItem(small)]);
+	expect(run.status).toBe('error');
+	expect(run.error?.message).toBe('Z-API answered with a redirect (HTTP 307), which the node does not follow when it sends a file [item 0]');
+	expect(sandbox.requests).toHaveLength(1);
+});
+
 describe('a file that fails while it is being sent', () => {
 	afterEach(() => failStoredStreams(undefined));
 

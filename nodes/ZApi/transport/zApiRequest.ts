@@ -144,6 +144,15 @@ export function describeZApiFailure(status: number, body: unknown, endpoint: str
 			httpCode,
 		};
 	}
+	if (status >= 300 && status < 400) {
+		// Only file bodies reach here: they stream, and a streamed body is not sent again to another address.
+		return {
+			message: `Z-API answered with a redirect (HTTP ${status}), which the node does not follow when it sends a file`,
+			description: 'Nothing was posted. Set the Base URL in the credential to the address Z-API redirects to (for example https:// instead of http://).',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
 	if (status === 429) {
 		return {
 			message: 'Z-API is rate-limiting this instance (HTTP 429)',

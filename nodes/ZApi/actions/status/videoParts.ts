@@ -7,13 +7,14 @@ import { STATUS_VIDEO_MAX_BYTES, VIDEO } from '../../media/kinds';
 import { exceedsLimit, formatBytes } from '../../media/limits';
 import type { Mp4Inspection } from '../../media/mp4Inspector';
 import { inspectMp4 } from '../../media/mp4Inspector';
-import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4PartAssembler';
+import type { MovieIndex, PreparedSplit } from '../../media/mp4PartAssembler';
 import { fragmentedSeconds, prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4PartAssembler';
 import type { InlineMedia, PreparedMedia } from '../../media/source';
 import type { StreamedMedia } from '../../media/splitSource';
 import { readBinaryForSplit, sourceOf, toInlineMedia } from '../../media/splitSource';
 import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
 import { checkVideo, inspectInlineMedia } from '../../media/videoChecks';
+import { streamParts } from '../../media/partStream';
 import { mediaRequestBody } from '../../media/requestBody';
 import type { RetryPolicy } from '../../transport/zApiRequest';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -117,7 +118,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 		if (split.plan.droppedTailSeconds > 0) {
 			facts.warnings.push(`The last ${seconds(split.plan.droppedTailSeconds)} of audio run past the end of the video and were left out`);
 		}
-		return await postParts.call(this, itemIndex, split, media.mimeType, facts, settings, label);
+		return await postParts.call(this, itemIndex, split, streamParts(sourceOf(media), split.layouts, media.bytes), media.mimeType, facts, settings, label);
 	});
 }
 
@@ -195,6 +196,7 @@ async function postParts(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	split: PreparedSplit,
+	streamed: ReturnType<typeof streamParts>,
 	mimeType: string,
 	facts: VideoFacts,
 	settings: SplitSettings,
@@ -203,14 +205,12 @@ async function postParts(
 	const count = split.plan.parts.length;
 	const items: IDataObject[] = [];
 	const posted: PostedPart[] = [];
-	const parts = split.parts();
 	let number = 0;
 	try {
-		for (const part of split.plan.parts) {
+		for (const [index, part] of split.plan.parts.entries()) {
 			number = part.number;
-			// Only `media` refers to the part: once it is posted, the source chunks it was made of can go.
-			const media = await nextPartMedia(parts, mimeType);
-			if (!media) break;
+			// Each part is read from the source while it is posted (media/partStream.ts).
+			const media: InlineMedia = { kind: 'inline', mimeType, bytes: streamed.parts[index].length, open: streamed.parts[index].open };
 			const response = await postVideoStatus.call(this, itemIndex, media, settings);
 			posted.push({ number: part.number, zaapId: response.zaapId, messageId: response.messageId });
 			items.push({ ...response, part: partFields(part.number, count, part.startSeconds, part.durationSeconds, media.bytes), video: facts as unknown as IDataObject });
@@ -218,15 +218,10 @@ async function postParts(
 	} catch (error) {
 		throw partFailure(error, label, number, count, posted);
 	} finally {
-		// Stops reading the source when a part failed.
-		await parts.return(undefined);
+		// Stops reading the source (after the last part, or when a part failed).
+		await streamed.close();
 	}
 	return items;
-}
-
-async function nextPartMedia(parts: AsyncGenerator<PartBytes>, mimeType: string): Promise<InlineMedia | undefined> {
-	const next = await parts.next();
-	return next.done ? undefined : { kind: 'inline', mimeType, bytes: next.value.length, pieces: next.value.pieces };
 }
 
 function partFields(number: number, count: number, startSeconds: number, durationSeconds: number | undefined, bytes: number): IDataObject {
