@@ -91,8 +91,7 @@ export class JsonFileBody {
 		const { media } = this;
 		if (media.payload !== undefined) return toAsync(base64TextPieces(media.payload));
 		if (media.open) return base64Pieces(media.open());
-		if (media.content) return base64Pieces([media.content]);
-		return base64Pieces(media.pieces ?? []);
+		return base64Pieces(media.content ? [media.content] : []);
 	}
 
 	private readFailure(error: unknown): MediaError {

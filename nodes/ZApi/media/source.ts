@@ -26,9 +26,7 @@ export interface InlineMedia {
 	payload?: string;
 	/** The file's bytes. */
 	content?: Buffer;
-	/** The file's bytes as consecutive pieces (a part of a split video), when there is no content. */
-	pieces?: Uint8Array[];
-	/** The file as a stream from its start, opened again for every attempt (binary data stored outside the item). */
+	/** The file as a stream from its start, opened again for every attempt (binary data stored outside the item, a part of a split video). */
 	open?: OpenSource;
 	/** With `open`: the file without its media data, for the checks (see readFileOutline). */
 	outline?: ByteSource;
