@@ -179,6 +179,8 @@ interface RepResult {
 	ms: number;
 	items: number;
 	msPerItem: number;
+	/** CPU time (user + system, all threads) of the contender process in the window, per item. */
+	cpuMsPerItem: number;
 	peakAboveIdle: number;
 	peakAboveStart: number;
 	startAboveIdle: number;
@@ -201,6 +203,8 @@ interface ContenderResult {
 
 interface Summary {
 	msPerItem: number;
+	/** Median CPU ms per item (user + system, all threads of the contender process). */
+	cpuMsPerItem: number;
 	msPerItemMin: number;
 	itemsPerSecond: number;
 	videoMBps: number;
@@ -323,7 +327,7 @@ async function runScenario(scenario: Scenario, servers: BenchServers, n8nFolder:
 			for (const entry of order) {
 				if (entry.result.failed || rep >= Math.min(reps, entry.def.reps ?? reps)) continue;
 				const answer = await entry.child.request({ type: 'run', phase: 'timed' }, 'result');
-				const window = answer.window as { ms: number; startRss: number; peakRss: number };
+				const window = answer.window as { ms: number; cpuMs: number; startRss: number; peakRss: number };
 				const items = answer.items as number;
 				const verdict = await check(entry, entry.timed, `repetition ${rep + 1}`);
 				const counts: RepResult['verdict'] = {
@@ -342,6 +346,7 @@ async function runScenario(scenario: Scenario, servers: BenchServers, n8nFolder:
 					ms: window.ms,
 					items,
 					msPerItem: window.ms / items,
+					cpuMsPerItem: window.cpuMs / items,
 					peakAboveIdle: window.peakRss - idle,
 					peakAboveStart: window.peakRss - window.startRss,
 					startAboveIdle: window.startRss - idle,
@@ -402,6 +407,7 @@ function summarize(result: ContenderResult, scenario: Scenario): Summary {
 	const per = (pick: (verdict: RepResult['verdict']) => number) => median(reps.map((rep) => pick(rep.verdict) / rep.items));
 	return {
 		msPerItem,
+		cpuMsPerItem: median(reps.map((rep) => rep.cpuMsPerItem)),
 		msPerItemMin: Math.min(...reps.map((rep) => rep.msPerItem)),
 		itemsPerSecond: 1000 / msPerItem,
 		videoMBps: scenario.itemBytes ? scenario.itemBytes / MB / (msPerItem / 1000) : NaN,
@@ -474,6 +480,7 @@ function checkTargets(results: ScenarioResult[], nodeKey: string): TargetCheck[]
 		const node = find(results, scenario, nodeKey);
 		const floor = find(results, scenario, 'floor');
 		if (node && floor) add('stretch: time vs streamed floor', scenario, node.msPerItem / floor.msPerItem, 1.25, 'x');
+		if (node && floor && Number.isFinite(node.cpuMsPerItem)) add('stretch: CPU time vs streamed floor', scenario, node.cpuMsPerItem / floor.cpuMsPerItem, 1.25, 'x');
 	}
 	for (const scenario of ['video10-fs', 'video10-inline']) {
 		const node = find(results, scenario, nodeKey);
@@ -507,7 +514,7 @@ function report(results: ScenarioResult[]): string {
 		const tuned = scenario.contenders.find((entry) => entry.key === 'wa-tuned')?.summary;
 		out.push('');
 		out.push(`${scenario.title}  [${scenario.id}: ${scenario.items} item(s), ${scenario.reps} repetition(s)]`);
-		const header = ['contender', 'ms/item', 'best', 'items/s', 'peak MB', 'x file', 'live MB', 'held MB', 'KiB/item', 'x bare', 'x floor', 'x tuned', 'x tuned peak', 'requests/item'];
+		const header = ['contender', 'ms/item', 'best', 'CPU ms', 'x floor CPU', 'items/s', 'peak MB', 'x file', 'live MB', 'held MB', 'KiB/item', 'x bare', 'x floor', 'x tuned', 'x tuned peak', 'requests/item'];
 		const rows: string[][] = [header];
 		for (const entry of scenario.contenders) {
 			const s = entry.summary;
@@ -520,6 +527,8 @@ function report(results: ScenarioResult[]): string {
 				entry.label + (s.reps < scenario.reps ? ` (${s.reps} rep)` : ''),
 				fmt(s.msPerItem, s.msPerItem < 10 ? 3 : 1),
 				fmt(s.msPerItemMin, s.msPerItemMin < 10 ? 3 : 1),
+				fmt(s.cpuMsPerItem, s.cpuMsPerItem < 10 ? 3 : 1),
+				ratioText(floor ? s.cpuMsPerItem / floor.cpuMsPerItem : NaN),
 				fmt(s.itemsPerSecond, s.itemsPerSecond < 10 ? 2 : 0),
 				fmt(s.peakMB, 1),
 				scenario.items === 1 ? ratioText(perFile) : 'n/a',
@@ -537,7 +546,8 @@ function report(results: ScenarioResult[]): string {
 	}
 	out.push(
 		'',
-		'ms/item: median over repetitions of (timed window / items); best: the fastest repetition. peak MB: median peak RSS above the RSS at the start of the window',
+		'ms/item: median over repetitions of (timed window / items); best: the fastest repetition. CPU ms: median CPU time (user + system, all threads)',
+		'of the contender process in the window, per item; x floor CPU: its ratio to the streamed floor. peak MB: median peak RSS above the RSS at the start of the window',
 		'(after a forced GC, input in place). x file: peak / file size. live MB: live memory (V8 heap + Buffers, forced GC) halfway through sending',
 		'a body (the server stops reading there until measured), above the window start. held MB: live memory after the last item and a',
 		'forced GC, minus before the first; KiB/item: its growth per item (least squares). x bare / x floor / x tuned: ms/item ratios to the',

@@ -93,17 +93,20 @@ class Window {
 		if (exactPeak) resetPeak();
 		else startSampler();
 		this.open = true;
+		this.cpu0 = process.cpuUsage();
 		this.t0 = performance.now();
 	}
 
 	end() {
 		const ms = performance.now() - this.t0;
+		const cpu = process.cpuUsage(this.cpu0);
 		this.open = false;
 		const now = process.memoryUsage.rss();
 		// Not process.resourceUsage().maxRSS: after fork+exec, Linux's ru_maxrss starts from the RSS of the
 		// forked copy of the parent (the orchestrator), and clear_refs does not reset that part. VmHWM does.
 		const peakRss = exactPeak ? Math.max(hwmBytes(), now) : Math.max(sampler.view[0], now);
-		this.result = { ms, startRss: this.start.rss, startLive: this.start.live, peakRss, endRss: now };
+		// CPU time of the whole process (all threads) in the window: steadier than wall time when other jobs share the cores.
+		this.result = { ms, cpuMs: (cpu.user + cpu.system) / 1000, startRss: this.start.rss, startLive: this.start.live, peakRss, endRss: now };
 		return this.result;
 	}
 }
