@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { concerning } from '../../InputError';
+import { concerning, MediaError } from '../../InputError';
 import { STICKER } from '../../media/kinds';
 import { mediaRequestBody } from '../../media/requestBody';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -41,6 +41,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 			retry,
 			validate: requireMessageId,
 		}),
+		MediaError,
 	);
 }
 

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { definedOnly } from '../../definedOnly';
-import { concerning } from '../../InputError';
+import { concerning, MediaError } from '../../InputError';
 import { IMAGE } from '../../media/kinds';
 import { mediaRequestBody } from '../../media/requestBody';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -43,6 +43,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 			retry,
 			validate: requireMessageId,
 		}),
+		MediaError,
 	);
 	return { ...response, image: definedOnly({ bytes: media.bytes, mimeType: media.mimeType }) };
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { concerning } from '../../InputError';
+import { concerning, MediaError } from '../../InputError';
 import { VIDEO } from '../../media/kinds';
 import type { VideoCheckOptions } from '../../media/videoChecks';
 import { checkVideo, DEFAULT_VIDEO_CHECKS, inspectInlineMedia } from '../../media/videoChecks';
@@ -129,7 +129,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const facts = concerning(parameter, () => checkVideo(media, inspectInlineMedia(media), checks));
 
 	// A file that fails while it is sent is a problem with the field it came from.
-	const response = await concerning(parameter, async () => await postVideoStatus.call(this, itemIndex, media, { caption, timeout, retry }));
+	const response = await concerning(parameter, async () => await postVideoStatus.call(this, itemIndex, media, { caption, timeout, retry }), MediaError);
 	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
 	return { ...response, video: facts as unknown as IDataObject };
 }
