@@ -10,6 +10,7 @@
  *                                         Extract From File with default options: 3, and 1 on 200 items)
  *   BENCH_CONTENDERS=node,bare,floor      run only these contenders (keys as in the table's JSON)
  *   BENCH_ALT_NODE=/abs/path/ZApi.node.ts add "node-alt": a prototype of the node, loaded from that file
+ *   BENCH_ALT_LABELS="label 1|label 2"   their labels in the tables, in order
  *   BENCH_OUT=bench/results/other.json    where to write the results (default bench/results/latest.json)
  *   BENCH_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   extra Node flags for every contender process
  *   BENCH_MALLOC=default                  leave glibc's dynamic mmap threshold on (see childEnv)
@@ -75,7 +76,7 @@ function buildScenarios(payloads: Payloads, urlFor: (instanceId: string, tag: st
 		.map((file, index) => ({
 			...C.nodeAlt,
 			key: index === 0 ? 'node-alt' : `node-alt${index + 1}`,
-			label: (process.env.BENCH_ALT_LABELS ?? '').split(',')[index]?.trim() || `Z-API node, prototype ${index + 1} (${file.split('/').slice(-4, -3)[0] ?? file})`,
+			label: (process.env.BENCH_ALT_LABELS ?? '').split('|')[index]?.trim() || `Z-API node, prototype ${index + 1} (${file.split('/').slice(-4, -3)[0] ?? file})`,
 			altIndex: index + 1,
 		}));
 	const binary = (files: PayloadFile[]) => ({ kind: 'binary' as const, files: files.map((file) => file.path) });
