@@ -1,87 +1,75 @@
 import type { ByteSource } from './bytes';
 import { readUint32 } from './bytes';
 import { MediaError } from '../InputError';
+import { isHeaderProblem, MAX_BOX_HEADER_BYTES, parseBoxHeader } from './mp4/boxHeader';
 import type { OpenSource } from './mp4/partAssembler';
+import { SequentialReader } from './mp4/partAssembler';
 
 /** Always kept from the start of a file: what sniffing and a non-MP4 verdict read. */
 const HEAD_BYTES = 64 * 1024;
-const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * What the checks need from a file n8n stores outside the item, read in one pass over its stream
  * without holding the file: every top-level box except the media data (mdat) in full, and the mdat
  * headers. The MP4 reader (mp4/inspector.ts) reads box headers and the boxes that describe the movie,
  * never the media data, so this gives it exactly the answers the whole file would. Reads elsewhere
- * (inside mdat) return zeros. `boxes` false (images, stickers): only the file's first 64 KiB.
+ * (inside mdat) return zeros. `boxes` false (images, stickers), or top-level boxes that cannot be
+ * read (mp4/boxHeader.ts, the one header parser): only the file's first 64 KiB.
  */
 export async function readFileOutline(open: OpenSource, fileBytes: number, boxes: boolean): Promise<ByteSource> {
 	const kept: Array<{ start: number; bytes: Uint8Array }> = [];
 	const keep = (start: number, bytes: Uint8Array) => {
-		if (bytes.length > 0) kept.push({ start, bytes: bytes.slice() });
+		if (bytes.length > 0) kept.push({ start, bytes });
 	};
-	let walking = boxes;
-	let boxStart = 0;
-	let headerLength = 8;
-	const header = new Uint8Array(16);
-	let boxEnd = -1;
-	let inMediaData = false;
-	let moovSeen = false;
-	let position = 0;
+	const reader = new SequentialReader(open());
 	let complete = false;
-
-	const parseHeader = (): boolean => {
-		const size32 = readUint32(header, 0);
-		const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
-		if (!/^[\x20-\x7e\xa9]{4}$/.test(type)) return false;
-		if (size32 === 1 && headerLength === 8) {
-			headerLength = 16;
-			return true;
-		}
-		const size = size32 === 1 ? readUint32(header, 8) * TWO_POW_32 + readUint32(header, 12) : size32 === 0 ? fileBytes - boxStart : size32;
-		if (size < headerLength) return false;
-		boxEnd = boxStart + size;
-		inMediaData = type === 'mdat';
-		if (type === 'moov') moovSeen = true;
-		return true;
-	};
-
-	for await (const chunk of open()) {
-		const chunkStart = position;
-		position += chunk.length;
-		let at = 0;
-		while (at < chunk.length) {
-			const offset = chunkStart + at;
-			if (!walking) {
-				if (offset < HEAD_BYTES) keep(offset, chunk.subarray(at, at + HEAD_BYTES - offset));
-				if (offset + (chunk.length - at) >= HEAD_BYTES) complete = true;
+	try {
+		let walking = boxes;
+		let moovSeen = false;
+		while (walking) {
+			const start = reader.position;
+			if (start >= fileBytes) {
+				complete = true;
 				break;
 			}
-			if (boxEnd < 0) {
-				// Reading the current box's header (it may span chunks).
-				const take = Math.min(boxStart + headerLength - offset, chunk.length - at);
-				header.set(chunk.subarray(at, at + take), offset - boxStart);
-				keep(offset, chunk.subarray(at, at + take));
-				at += take;
-				if (chunkStart + at === boxStart + headerLength && !parseHeader()) walking = false;
+			let header = await reader.read(8);
+			keep(start, header);
+			if (header.length < 8) break;
+			if (readUint32(header, 0) === 1) {
+				const large = await reader.read(MAX_BOX_HEADER_BYTES - 8);
+				keep(start + 8, large);
+				if (large.length < MAX_BOX_HEADER_BYTES - 8) break;
+				header = Uint8Array.of(...header, ...large);
+			}
+			const parsed = parseBoxHeader(header, fileBytes - start);
+			if (isHeaderProblem(parsed)) {
+				walking = false;
+				break;
+			}
+			// A box said to run past the file ends with it (a cut file, or a size-0 box).
+			const end = Math.min(start + parsed.size, fileBytes);
+			if (parsed.type !== 'mdat') {
+				if (parsed.type === 'moov') moovSeen = true;
+				const content = await reader.read(end - reader.position);
+				keep(start + header.length, content);
+				if (reader.position < end) break;
 				continue;
 			}
-			const take = Math.min(boxEnd - offset, chunk.length - at);
-			if (!inMediaData || offset < HEAD_BYTES) keep(offset, chunk.subarray(at, at + (inMediaData ? Math.min(take, HEAD_BYTES - offset) : take)));
-			at += take;
-			if (chunkStart + at === boxEnd) {
-				// moov already read and this mdat runs to the end of the file: nothing after it to look at.
-				if (inMediaData && moovSeen && boxEnd === fileBytes) complete = true;
-				boxStart = boxEnd;
-				headerLength = 8;
-				boxEnd = -1;
-				if (boxStart >= fileBytes) complete = true;
-			}
+			if (reader.position < HEAD_BYTES) keep(reader.position, await reader.read(Math.min(end, HEAD_BYTES) - reader.position));
+			if (!(await reader.skip(end - reader.position))) break;
+			// moov already read and this mdat runs to the end of the file: nothing after it to look at.
+			if (moovSeen && end === fileBytes) complete = true;
 		}
-		if (complete) break;
+		if (!walking && !complete) {
+			if (reader.position < HEAD_BYTES) keep(reader.position, await reader.read(HEAD_BYTES - reader.position));
+			complete = reader.position >= HEAD_BYTES;
+		}
+	} finally {
+		await reader.close();
 	}
-	if (!complete && position !== fileBytes) {
+	if (!complete && reader.position !== fileBytes) {
 		throw new MediaError(
-			`The stored file holds ${position.toLocaleString('en-US')} bytes; n8n recorded ${fileBytes.toLocaleString('en-US')}`,
+			`The stored file holds ${reader.position.toLocaleString('en-US')} bytes; n8n recorded ${fileBytes.toLocaleString('en-US')}`,
 			'Run the node that produced the file again.',
 		);
 	}

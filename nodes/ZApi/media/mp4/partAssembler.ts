@@ -42,8 +42,8 @@ export interface MovieIndex {
  */
 const INDEX_BUDGET: BoxBudget = { maxBoxes: 100_000, maxDepth: 2, maxBytes: 32 * 1024 * 1024 };
 
-/** Reads exactly the bytes asked for from a chunked source. */
-class SequentialReader {
+/** Reads exactly the bytes asked for from a chunked source (the stream scanner's, and storedFile.ts's). */
+export class SequentialReader {
 	private readonly iterator: AsyncIterator<Uint8Array>;
 	private chunk: Uint8Array = new Uint8Array(0);
 	private at = 0;
