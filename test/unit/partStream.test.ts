@@ -1,14 +1,16 @@
 /**
  * Split parts read while they are posted (media/partStream.ts): each part's bytes, streamed from one
- * shared pass over the source, are exactly the part the assembler builds, whatever the chunk size;
+ * shared pass over the source, are exactly the part its layout describes (built here directly from
+ * the whole file, independently of the pass), whatever the chunk size;
  * a retry reads the same bytes again; a source that ends early is an error.
  */
 import { readFileSync } from 'node:fs';
 
 import { MediaError } from '../../nodes/ZApi/InputError';
-import { bufferSource, joinPieces, prepareSplit } from '../../nodes/ZApi/media/mp4/partAssembler';
+import { bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4/partAssembler';
 import type { OpenSource } from '../../nodes/ZApi/media/mp4/partAssembler';
-import { streamParts } from '../../nodes/ZApi/media/partStream';
+import type { PartLayout } from '../../nodes/ZApi/media/mp4/partLayout';
+import { streamPart, streamParts } from '../../nodes/ZApi/media/partStream';
 import { SPLIT_FIXTURES } from '../fixtures';
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -17,15 +19,22 @@ async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
 	return Buffer.concat(out);
 }
 
+/** A part built from its layout and the whole file: the header, then each copy at its target. */
+function partFromLayout(source: Buffer, layout: PartLayout): Buffer {
+	const part = Buffer.alloc(layout.bytes);
+	part.set(layout.header, 0);
+	for (const copy of layout.copies) part.set(source.subarray(copy.source, copy.source + copy.length), copy.target);
+	return part;
+}
+
 const cases = Object.entries(SPLIT_FIXTURES).filter(([name]) => name !== 'keyframeGap');
 
 describe('streamParts', () => {
-	test.each(cases)('%s: every part, streamed in order from one pass, is the assembled part byte for byte', async (_name, path) => {
+	test.each(cases)('%s: every part, streamed in order from one pass, is the part its layout describes, byte for byte', async (_name, path) => {
 		const source = readFileSync(path);
 		for (const chunkBytes of [4096, 256 * 1024]) {
 			const prepared = await prepareSplit(bufferSource(source, chunkBytes), source.length, { maxPartSeconds: 30, mode: 'split' });
-			const expected: Buffer[] = [];
-			for await (const part of prepared.parts()) expected.push(Buffer.from(joinPieces(part)));
+			const expected = prepared.layouts.map((layout) => partFromLayout(source, layout));
 			let opened = 0;
 			const counted: OpenSource = () => {
 				opened++;
@@ -43,8 +52,7 @@ describe('streamParts', () => {
 	test('a part opened again (a retry) reads the source again and gives the same bytes; later parts are unaffected', async () => {
 		const source = readFileSync(SPLIT_FIXTURES.h264_180s);
 		const prepared = await prepareSplit(bufferSource(source, 65536), source.length, { maxPartSeconds: 30, mode: 'split' });
-		const expected: Buffer[] = [];
-		for await (const part of prepared.parts()) expected.push(Buffer.from(joinPieces(part)));
+		const expected = prepared.layouts.map((layout) => partFromLayout(source, layout));
 		const { parts, close } = streamParts(bufferSource(source, 65536), prepared.layouts, source.length);
 		// The first attempt at part 2 stops halfway (the request failed); the retry and part 3 are whole.
 		await collect(parts[0].open());
@@ -84,5 +92,29 @@ describe('streamParts', () => {
 		expect(closed).toBe(false);
 		await close();
 		expect(closed).toBe(true);
+	});
+
+	test('streamPart (one laid-out file, as the fast-start copy): the same bytes at every read, each closing the source when read or stopped', async () => {
+		const source = readFileSync(SPLIT_FIXTURES.h264_180s);
+		const prepared = await prepareSplit(bufferSource(source, 65536), source.length, { maxPartSeconds: 30, mode: 'split' });
+		const layout = prepared.layouts[1];
+		let open = 0;
+		const counted: OpenSource = async function* () {
+			open++;
+			try {
+				yield* bufferSource(source, 65536)();
+			} finally {
+				open--;
+			}
+		};
+		const part = streamPart(counted, layout, source.length);
+		expect((await collect(part())).equals(partFromLayout(source, layout))).toBe(true);
+		expect(open).toBe(0);
+		const stopped = part()[Symbol.asyncIterator]();
+		await stopped.next();
+		await stopped.next();
+		await stopped.return?.(undefined);
+		expect(open).toBe(0);
+		expect((await collect(part())).equals(partFromLayout(source, layout))).toBe(true);
 	});
 });
