@@ -10,6 +10,7 @@
  *                                         Extract From File with default options: 3, and 1 on 200 items)
  *   BENCH_CONTENDERS=node,bare,floor      run only these contenders (keys as in the table's JSON)
  *   BENCH_ALT_NODE=/abs/path/ZApi.node.ts add "node-alt": a prototype of the node, loaded from that file
+ *   BENCH_ALT_LABELS="label 1|label 2"   their labels in the tables, in order
  *   BENCH_OUT=bench/results/other.json    where to write the results (default bench/results/latest.json)
  *   BENCH_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   extra Node flags for every contender process
  *   BENCH_MALLOC=default                  leave glibc's dynamic mmap threshold on (see childEnv)
@@ -75,7 +76,7 @@ function buildScenarios(payloads: Payloads, urlFor: (instanceId: string, tag: st
 		.map((file, index) => ({
 			...C.nodeAlt,
 			key: index === 0 ? 'node-alt' : `node-alt${index + 1}`,
-			label: `Z-API node, prototype ${index + 1} (${file.split('/').slice(-4, -3)[0] ?? file})`,
+			label: (process.env.BENCH_ALT_LABELS ?? '').split('|')[index]?.trim() || `Z-API node, prototype ${index + 1} (${file.split('/').slice(-4, -3)[0] ?? file})`,
 			altIndex: index + 1,
 		}));
 	const binary = (files: PayloadFile[]) => ({ kind: 'binary' as const, files: files.map((file) => file.path) });
@@ -179,6 +180,8 @@ interface RepResult {
 	ms: number;
 	items: number;
 	msPerItem: number;
+	/** CPU time (user + system, all threads) of the contender process in the window, per item. */
+	cpuMsPerItem: number;
 	peakAboveIdle: number;
 	peakAboveStart: number;
 	startAboveIdle: number;
@@ -193,12 +196,16 @@ interface ContenderResult {
 	exactPeak?: boolean;
 	reps: RepResult[];
 	memory?: { points: Array<{ item: number; live: number; rss: number }>; heldAfterLast: number; growthPerItem: number; heldMax: number };
+	/** Live memory (V8 heap + Buffers, after a forced GC) halfway through sending a body, above the window start. */
+	liveMidSend?: number;
 	failed?: string[];
 	summary?: Summary;
 }
 
 interface Summary {
 	msPerItem: number;
+	/** Median CPU ms per item (user + system, all threads of the contender process). */
+	cpuMsPerItem: number;
 	msPerItemMin: number;
 	itemsPerSecond: number;
 	videoMBps: number;
@@ -211,6 +218,8 @@ interface Summary {
 	peakFirstRepMB: number;
 	heldAfterLastMB: number;
 	growthPerItemKB: number;
+	/** Live memory halfway through sending the first file body of the memory pass, above the window start. */
+	liveMidSendMB: number;
 	zapiRequestsPerItem: number;
 	hostRequestsPerItem: number;
 	zapiConnectionsPerItem: number;
@@ -319,7 +328,7 @@ async function runScenario(scenario: Scenario, servers: BenchServers, n8nFolder:
 			for (const entry of order) {
 				if (entry.result.failed || rep >= Math.min(reps, entry.def.reps ?? reps)) continue;
 				const answer = await entry.child.request({ type: 'run', phase: 'timed' }, 'result');
-				const window = answer.window as { ms: number; startRss: number; peakRss: number };
+				const window = answer.window as { ms: number; cpuMs: number; startRss: number; peakRss: number };
 				const items = answer.items as number;
 				const verdict = await check(entry, entry.timed, `repetition ${rep + 1}`);
 				const counts: RepResult['verdict'] = {
@@ -338,6 +347,7 @@ async function runScenario(scenario: Scenario, servers: BenchServers, n8nFolder:
 					ms: window.ms,
 					items,
 					msPerItem: window.ms / items,
+					cpuMsPerItem: window.cpuMs / items,
 					peakAboveIdle: window.peakRss - idle,
 					peakAboveStart: window.peakRss - window.startRss,
 					startAboveIdle: window.startRss - idle,
@@ -351,7 +361,13 @@ async function runScenario(scenario: Scenario, servers: BenchServers, n8nFolder:
 		// Memory pass: untimed, a forced GC before items (at most ~10 probes) to see what stays held.
 		for (const entry of running) {
 			if (entry.result.failed || entry.def.memoryPass === false) continue;
+			const instance = instanceOf(entry.def);
+			servers.probeMidBody(instance, async () => {
+				const { live, start } = await entry.child.flight();
+				entry.result.liveMidSend = live - start;
+			});
 			const answer = await entry.child.request({ type: 'run', phase: 'memory' }, 'result');
+			servers.probeMidBody(instance, undefined);
 			await check(entry, entry.timed, 'memory pass');
 			const points = (answer.probes as Array<{ item: number; live: number; rss: number }>) ?? [];
 			if (points.length > 0) {
@@ -392,6 +408,7 @@ function summarize(result: ContenderResult, scenario: Scenario): Summary {
 	const per = (pick: (verdict: RepResult['verdict']) => number) => median(reps.map((rep) => pick(rep.verdict) / rep.items));
 	return {
 		msPerItem,
+		cpuMsPerItem: median(reps.map((rep) => rep.cpuMsPerItem)),
 		msPerItemMin: Math.min(...reps.map((rep) => rep.msPerItem)),
 		itemsPerSecond: 1000 / msPerItem,
 		videoMBps: scenario.itemBytes ? scenario.itemBytes / MB / (msPerItem / 1000) : NaN,
@@ -401,6 +418,7 @@ function summarize(result: ContenderResult, scenario: Scenario): Summary {
 		peakFirstRepMB: (reps.find((rep) => rep.rep === 0)?.peakAboveStart ?? NaN) / MB,
 		heldAfterLastMB: (result.memory?.heldAfterLast ?? NaN) / MB,
 		growthPerItemKB: (result.memory?.growthPerItem ?? NaN) / 1024,
+		liveMidSendMB: (result.liveMidSend ?? NaN) / MB,
 		zapiRequestsPerItem: per((verdict) => verdict.zapiRequests),
 		hostRequestsPerItem: per((verdict) => verdict.hostRequests),
 		zapiConnectionsPerItem: per((verdict) => verdict.zapiConnections),
@@ -463,10 +481,16 @@ function checkTargets(results: ScenarioResult[], nodeKey: string): TargetCheck[]
 		const node = find(results, scenario, nodeKey);
 		const floor = find(results, scenario, 'floor');
 		if (node && floor) add('stretch: time vs streamed floor', scenario, node.msPerItem / floor.msPerItem, 1.25, 'x');
+		if (node && floor && Number.isFinite(node.cpuMsPerItem)) add('stretch: CPU time vs streamed floor', scenario, node.cpuMsPerItem / floor.cpuMsPerItem, 1.25, 'x');
 	}
 	for (const scenario of ['video10-fs', 'video10-inline']) {
 		const node = find(results, scenario, nodeKey);
 		if (node) add('stretch: peak RSS above pre-item baseline, x file size', scenario, (node.peakMB * MB) / TEN_MB, 1.5, 'x');
+	}
+	for (const scenario of ['video10-fs', 'video10-inline', 'base64-10']) {
+		const node = find(results, scenario, nodeKey);
+		const floor = find(results, scenario, 'floor');
+		if (node && floor) add("live memory halfway through a send, beyond the streamed floor's", scenario, node.liveMidSendMB - floor.liveMidSendMB, 2, ' MB');
 	}
 	const check = find(results, 'urls1000', nodeKey === 'node' ? 'node-check' : `${nodeKey}-check`);
 	const pass = nodeKey === 'node' ? find(results, 'urls1000', 'node-pass') : undefined;
@@ -491,7 +515,7 @@ function report(results: ScenarioResult[]): string {
 		const tuned = scenario.contenders.find((entry) => entry.key === 'wa-tuned')?.summary;
 		out.push('');
 		out.push(`${scenario.title}  [${scenario.id}: ${scenario.items} item(s), ${scenario.reps} repetition(s)]`);
-		const header = ['contender', 'ms/item', 'best', 'items/s', 'peak MB', 'x file', 'held MB', 'KiB/item', 'x bare', 'x floor', 'x tuned', 'x tuned peak', 'requests/item'];
+		const header = ['contender', 'ms/item', 'best', 'CPU ms', 'x floor CPU', 'items/s', 'peak MB', 'x file', 'live MB', 'held MB', 'KiB/item', 'x bare', 'x floor', 'x tuned', 'x tuned peak', 'requests/item'];
 		const rows: string[][] = [header];
 		for (const entry of scenario.contenders) {
 			const s = entry.summary;
@@ -504,9 +528,12 @@ function report(results: ScenarioResult[]): string {
 				entry.label + (s.reps < scenario.reps ? ` (${s.reps} rep)` : ''),
 				fmt(s.msPerItem, s.msPerItem < 10 ? 3 : 1),
 				fmt(s.msPerItemMin, s.msPerItemMin < 10 ? 3 : 1),
+				fmt(s.cpuMsPerItem, s.cpuMsPerItem < 10 ? 3 : 1),
+				ratioText(floor ? s.cpuMsPerItem / floor.cpuMsPerItem : NaN),
 				fmt(s.itemsPerSecond, s.itemsPerSecond < 10 ? 2 : 0),
 				fmt(s.peakMB, 1),
 				scenario.items === 1 ? ratioText(perFile) : 'n/a',
+				fmt(s.liveMidSendMB, 2),
 				fmt(s.heldAfterLastMB, 2),
 				fmt(s.growthPerItemKB, 1),
 				ratioText(bare ? s.msPerItem / bare.msPerItem : NaN),
@@ -520,8 +547,10 @@ function report(results: ScenarioResult[]): string {
 	}
 	out.push(
 		'',
-		'ms/item: median over repetitions of (timed window / items); best: the fastest repetition. peak MB: median peak RSS above the RSS at the start of the window',
-		'(after a forced GC, input in place). x file: peak / file size. held MB: live memory (V8 heap + Buffers) after the last item and a',
+		'ms/item: median over repetitions of (timed window / items); best: the fastest repetition. CPU ms: median CPU time (user + system, all threads)',
+		'of the contender process in the window, per item; x floor CPU: its ratio to the streamed floor. peak MB: median peak RSS above the RSS at the start of the window',
+		'(after a forced GC, input in place). x file: peak / file size. live MB: live memory (V8 heap + Buffers, forced GC) halfway through sending',
+		'a body (the server stops reading there until measured), above the window start. held MB: live memory after the last item and a',
 		'forced GC, minus before the first; KiB/item: its growth per item (least squares). x bare / x floor / x tuned: ms/item ratios to the',
 		'bare client, the streamed floor and the tuned workaround (x tuned peak: peak ratio). requests/item: HTTP requests per item',
 		"(HEADs to the video host among them) and new TCP connections to Z-API per item, from the servers' logs.",

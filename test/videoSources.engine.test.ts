@@ -62,6 +62,11 @@ describe('the same facts, warnings and decision from disk, inline binary data an
 		expect(await verdicts('binary', 'default')).toEqual(fromDisk);
 	});
 
+	// The stored modes read only the file's outline for the checks (media/storedFile.ts), never the whole file.
+	test('binary data in an offloaded store (database, S3) gets the verdicts the file on disk gets', async () => {
+		expect(await verdicts('binary', 'offloaded')).toEqual(fromDisk);
+	});
+
 	test('Base64 text gets the verdicts the file on disk gets', async () => {
 		expect(await verdicts('base64', 'filesystem')).toEqual(fromDisk);
 	});

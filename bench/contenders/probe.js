@@ -78,6 +78,9 @@ function snapshot() {
 	return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, live: m.heapUsed + m.external };
 }
 
+/** The window of the run in progress, for mid-send probes. */
+let currentWindow;
+
 class Window {
 	constructor() {
 		this.open = false;
@@ -86,20 +89,24 @@ class Window {
 	begin() {
 		gc();
 		this.start = snapshot();
+		currentWindow = this;
 		if (exactPeak) resetPeak();
 		else startSampler();
 		this.open = true;
+		this.cpu0 = process.cpuUsage();
 		this.t0 = performance.now();
 	}
 
 	end() {
 		const ms = performance.now() - this.t0;
+		const cpu = process.cpuUsage(this.cpu0);
 		this.open = false;
 		const now = process.memoryUsage.rss();
 		// Not process.resourceUsage().maxRSS: after fork+exec, Linux's ru_maxrss starts from the RSS of the
 		// forked copy of the parent (the orchestrator), and clear_refs does not reset that part. VmHWM does.
 		const peakRss = exactPeak ? Math.max(hwmBytes(), now) : Math.max(sampler.view[0], now);
-		this.result = { ms, startRss: this.start.rss, startLive: this.start.live, peakRss, endRss: now };
+		// CPU time of the whole process (all threads) in the window: steadier than wall time when other jobs share the cores.
+		this.result = { ms, cpuMs: (cpu.user + cpu.system) / 1000, startRss: this.start.rss, startLive: this.start.live, peakRss, endRss: now };
 		return this.result;
 	}
 }
@@ -150,6 +157,10 @@ function serve(impl) {
 				if (window.open) throw new Error('the timed window was never closed');
 				const measured = window.result;
 				send({ type: 'result', phase: message.phase, items: outcome.items, window: measured, probes: probes && probes.points, idle, extra: outcome.extra });
+			} else if (message.type === 'flight') {
+				// Mid-send: the Z-API front stopped reading halfway through a body. What is live now, beyond the window start.
+				gc();
+				send({ type: 'flight-result', live: snapshot().live, start: currentWindow ? currentWindow.start.live : NaN });
 			} else if (message.type === 'exit') {
 				process.exit(0);
 			}

@@ -15,6 +15,8 @@ export class Child {
 
 	private exited: Error | undefined;
 
+	private flightWaiter: ((message: ChildMessage) => void) | undefined;
+
 	constructor(
 		readonly label: string,
 		script: string,
@@ -23,6 +25,13 @@ export class Child {
 	) {
 		this.process = fork(script, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 		this.process.on('message', (message: ChildMessage) => {
+			// Answers to a mid-send probe arrive while a run is in progress: they bypass the queue.
+			if (message.type === 'flight-result' && this.flightWaiter) {
+				const resolve = this.flightWaiter;
+				this.flightWaiter = undefined;
+				resolve(message);
+				return;
+			}
 			if (this.waiter) {
 				const { resolve } = this.waiter;
 				this.waiter = undefined;
@@ -62,6 +71,14 @@ export class Child {
 	async request(message: ChildMessage, answer: string): Promise<ChildMessage> {
 		this.process.send(message);
 		return await this.expect(answer);
+	}
+
+	/** Live memory now (after a forced GC) and at the start of the current window, while a run is in progress. */
+	async flight(): Promise<{ live: number; start: number }> {
+		const answer = new Promise<ChildMessage>((resolve) => (this.flightWaiter = resolve));
+		this.process.send({ type: 'flight' });
+		const message = await answer;
+		return { live: message.live as number, start: message.start as number };
 	}
 
 	async stop(): Promise<void> {

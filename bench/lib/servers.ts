@@ -59,6 +59,12 @@ export interface BenchServers {
 	videoHost: VideoHost;
 	/** URL of a 1 MiB MP4 on the video host, tagged with the contender and item so each is distinct. */
 	videoUrl(instanceId: string, tag: string | number): string;
+	/**
+	 * Calls `probe` once, for the next request of this instance with a body of 1 MiB or more, when half
+	 * of its body has arrived: the front stops reading (the sender's buffers fill as in any slow
+	 * network) until the probe is done. Undefined removes it.
+	 */
+	probeMidBody(instanceId: string, probe: (() => Promise<void>) | undefined): void;
 	/** Replays and checks everything a contender sent since its last verification, then forgets it. */
 	verify(instanceId: string, expected: ExpectedVideo[]): Promise<Verdict>;
 	close(): Promise<void>;
@@ -80,6 +86,7 @@ export async function startBenchServers(instanceIds: string[], hostedVideo: Buff
 		if (!found) buckets.set(id, (found = { requests: [], connections: 0 }));
 		return found;
 	};
+	const midBodyProbes = new Map<string, () => Promise<void>>();
 	const seenSockets = new WeakSet<Socket>();
 	const sockets = new Set<Socket>();
 
@@ -99,9 +106,16 @@ export async function startBenchServers(instanceIds: string[], hostedVideo: Buff
 		const target = bucket(id);
 		target.requests.push(record);
 		if (record.newConnection) target.connections++;
+		const announced = Number(request.headers['content-length']);
 		request.on('data', (chunk: Buffer) => {
 			record.chunks.push(chunk);
 			record.bytes += chunk.length;
+			const probe = midBodyProbes.get(id);
+			if (probe && announced >= 1024 * 1024 && record.bytes >= announced / 2) {
+				midBodyProbes.delete(id);
+				request.pause();
+				void probe().finally(() => request.resume());
+			}
 		});
 		request.on('end', () => {
 			const messageId = randomBytes(10).toString('hex').toUpperCase();
@@ -142,6 +156,10 @@ export async function startBenchServers(instanceIds: string[], hostedVideo: Buff
 		instanceToken,
 		videoHost,
 		videoUrl: (instanceId, tag) => `${hostedUrl}?c=${encodeURIComponent(instanceId)}&i=${tag}`,
+		probeMidBody(instanceId, probe) {
+			if (probe) midBodyProbes.set(instanceId, probe);
+			else midBodyProbes.delete(instanceId);
+		},
 		async verify(instanceId, expected) {
 			const mine = bucket(instanceId);
 			buckets.delete(instanceId);

@@ -28,11 +28,12 @@ export class CredentialProblem extends InputError {}
 
 /**
  * Runs a step that reads or checks one parameter and names that parameter in every input problem
- * the step finds without naming one itself. Other errors pass unchanged.
+ * the step finds without naming one itself (only those of class `only`, when given: sending a
+ * file names its field in a MediaError, not in the credential's problems). Other errors pass unchanged.
  */
-export function concerning<T>(parameter: string, step: () => T): T {
+export function concerning<T>(parameter: string, step: () => T, only: typeof InputError = InputError): T {
 	const named = (error: unknown) => {
-		if (error instanceof InputError) error.parameter ??= parameter;
+		if (error instanceof only) error.parameter ??= parameter;
 		return error;
 	};
 	try {

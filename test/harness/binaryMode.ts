@@ -45,9 +45,14 @@ class MemoryBinaryManager implements BinaryData.Manager {
 
 	async getAsStream(fileId: string, chunkSize = 64 * 1024): Promise<Readable> {
 		const { data } = this.get(fileId);
+		const fault = storedStreamFault;
+		const failAt = fault && ++fault.opened >= fault.fromOpen ? fault.afterBytes : Infinity;
 		return Readable.from(
 			(function* () {
-				for (let offset = 0; offset < data.length; offset += chunkSize) yield data.subarray(offset, offset + chunkSize);
+				for (let offset = 0; offset < data.length; offset += chunkSize) {
+					if (offset + chunkSize > failAt) throw new Error('storage read failed (test fault)');
+					yield data.subarray(offset, offset + chunkSize);
+				}
 			})(),
 		);
 	}
@@ -87,6 +92,16 @@ async function toBuffer(stream: Readable): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of stream) chunks.push(Buffer.from(chunk));
 	return Buffer.concat(chunks);
+}
+
+let storedStreamFault: { fromOpen: number; afterBytes: number; opened: number } | undefined;
+
+/**
+ * A storage error halfway through a file (offloaded mode only): from the `fromOpen`-th stream
+ * opened on, each fails after about `afterBytes` bytes. Undefined turns it off.
+ */
+export function failStoredStreams(fault?: { fromOpen: number; afterBytes: number }): void {
+	storedStreamFault = fault && { ...fault, opened: 0 };
 }
 
 let storagePath: string | undefined;

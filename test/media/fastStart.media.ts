@@ -78,7 +78,9 @@ describe('Move Index to Front: the fast-start copy decodes with ffmpeg to the sa
 			const bytes = readFileSync(original);
 			const move = await moveIndexToFront({ kind: 'inline', mimeType: 'video/mp4', bytes: bytes.length, content: bytes });
 			if ('reason' in move) throw new Error(`not moved: ${move.reason}`);
-			const output = joinPieces({ length: move.moved.bytes, pieces: move.moved.pieces! });
+			const pieces: Uint8Array[] = [];
+			for await (const piece of move.moved.open!()) pieces.push(piece);
+			const output = joinPieces({ length: move.moved.bytes, pieces });
 			await expectSameMovieMovedToFront(bytes, output);
 			const path = join(work, `${name}-fast-start.${original.endsWith('.mov') ? 'mov' : 'mp4'}`);
 			writeFileSync(path, output);

@@ -62,6 +62,10 @@ export interface ReceivedRequest {
 	status: number;
 	clientTokenHeader?: string;
 	contentType?: string;
+	/** The Content-Length header as sent (absent for a chunked body). */
+	contentLength?: string;
+	/** Set when the client went away before sending the whole body (a body shorter than its Content-Length): no answer, nothing posted. */
+	incomplete?: true;
 	bodyBytes: number;
 	caption?: string;
 	video?: ReceivedVideo;
@@ -766,6 +770,7 @@ async function handleRequest(rt: SandboxRuntime, request: IncomingMessage, respo
 		status: 0,
 		clientTokenHeader: headerValue(request.headers, 'client-token'),
 		contentType: headerValue(request.headers, 'content-type'),
+		contentLength: headerValue(request.headers, 'content-length'),
 		bodyBytes: 0,
 		response: undefined,
 		receivedAt: Date.now(),
@@ -786,6 +791,7 @@ async function handleRequest(rt: SandboxRuntime, request: IncomingMessage, respo
 	try {
 		body = await readBody(request, MAX_BODY_BYTES);
 	} catch {
+		record.incomplete = true;
 		finish(rt, record); // the client went away; nothing to answer
 		return;
 	}

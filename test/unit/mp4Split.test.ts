@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { base64Length, writeBase64Pieces } from '../../nodes/ZApi/media/base64';
 import { MediaError } from '../../nodes/ZApi/InputError';
 import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
 import { assembleParts, bufferSource, joinPieces, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
@@ -224,24 +223,5 @@ describe('splitting real videos into standalone parts', () => {
 		})().catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(MediaError);
 		expect((error as MediaError).message).toMatch(/^The video file ended after [\d,]+ bytes; [\d,]+ were expected$/);
-	});
-});
-
-describe('writeBase64Pieces (a part sent as pieces of the source)', () => {
-	test('gives exactly the Base64 of the joined bytes, whatever the piece lengths', () => {
-		let seed = 7;
-		const random = (limit: number) => {
-			seed = (seed * 1103515245 + 12345) % 0x8000_0000;
-			return seed % limit;
-		};
-		for (let round = 0; round < 300; round++) {
-			const pieces = Array.from({ length: random(12) }, () => Uint8Array.from({ length: random(round % 3 === 0 ? 7 : 70_000) }, () => random(256)));
-			const joined = Buffer.concat(pieces);
-			const target = Buffer.alloc(base64Length(joined.length) + 4, 0x2a);
-			const end = writeBase64Pieces(pieces, target, 2);
-			expect(end).toBe(2 + base64Length(joined.length));
-			expect(target.toString('latin1', 2, end)).toBe(joined.toString('base64'));
-			expect(target[end]).toBe(0x2a);
-		}
 	});
 });

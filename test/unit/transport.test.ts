@@ -113,6 +113,7 @@ describe("Z-API's answers and network failures, in words a user can act on", () 
 		[405, {}, /refused the request format/, 'rejected'],
 		[415, {}, /refused the request format/, 'rejected'],
 		[413, {}, /too large/, 'rejected'],
+		[307, {}, /^Z-API answered with a redirect \(HTTP 307\)/, 'rejected'],
 		[429, {}, /rate-limiting/, 'rejected'],
 		[503, {}, /unavailable/, 'rejected'],
 		[500, {}, /failed while handling/, 'unknown'],

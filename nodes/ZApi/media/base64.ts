@@ -171,42 +171,46 @@ export function base64Length(bytes: number): number {
 	return Math.ceil(bytes / 3) * 4;
 }
 
-// 48 KiB of file per piece: a multiple of 3 (pieces encode on their own), and small enough that each
-// piece's Base64 string stays out of V8's large-object space.
-const ENCODE_PIECE_BYTES = 3 * 16 * 1024;
+// 96 KiB of file per piece: a multiple of 3 (pieces encode on their own), 128 KiB of Base64. A request
+// body holds a few of them at a time on their way to the socket (see media/requestBody.ts); smaller
+// pieces cost more per byte in n8n's request path (each goes through two streams and the socket).
+const ENCODE_PIECE_BYTES = 3 * 32 * 1024;
+/** Base64 characters per piece of a streamed body: what ENCODE_PIECE_BYTES of file encode to. */
+const TEXT_PIECE_CHARACTERS = (ENCODE_PIECE_BYTES / 3) * 4;
 
-/** Writes the Base64 of `source` into `target` at `offset`, piece by piece; returns the offset after it. */
-export function writeBase64(source: Buffer, target: Buffer, offset: number): number {
-	for (let start = 0; start < source.length; start += ENCODE_PIECE_BYTES) {
-		offset += target.write(source.toString('base64', start, Math.min(start + ENCODE_PIECE_BYTES, source.length)), offset, 'latin1');
-	}
-	return offset;
+function encodePiece(bytes: Uint8Array, start: number, end: number): Buffer {
+	return Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('base64'), 'latin1');
 }
 
 /**
- * writeBase64 for a file held as consecutive pieces (a split video's part: its header, then views
- * of the source's chunks). Base64 encodes groups of 3 bytes, so the 1 or 2 bytes a piece ends
- * with are carried into a group with the start of the next one.
+ * The Base64 of a file that arrives as consecutive chunks of any size (a stream of stored binary
+ * data, a split video's pieces, one Buffer), as pieces of at most 128 KiB. Base64 encodes groups of
+ * 3 bytes, so the 1 or 2 bytes a chunk ends with are carried into a group with the start of the next.
  */
-export function writeBase64Pieces(pieces: readonly Uint8Array[], target: Buffer, offset: number): number {
-	const carry = Buffer.alloc(3);
+export async function* base64Pieces(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Buffer> {
+	const carry = new Uint8Array(3);
 	let carried = 0;
-	for (const piece of pieces) {
+	for await (const chunk of chunks) {
 		let start = 0;
 		if (carried > 0) {
-			start = Math.min(3 - carried, piece.length);
-			carry.set(piece.subarray(0, start), carried);
+			start = Math.min(3 - carried, chunk.length);
+			carry.set(chunk.subarray(0, start), carried);
 			carried += start;
 			if (carried < 3) continue;
-			offset += target.write(carry.toString('base64'), offset, 'latin1');
+			yield encodePiece(carry, 0, 3);
 			carried = 0;
 		}
-		const whole = start + Math.floor((piece.length - start) / 3) * 3;
-		const view = Buffer.from(piece.buffer, piece.byteOffset + start, whole - start);
-		offset = writeBase64(view, target, offset);
-		carry.set(piece.subarray(whole), 0);
-		carried = piece.length - whole;
+		const whole = start + Math.floor((chunk.length - start) / 3) * 3;
+		for (let from = start; from < whole; from += ENCODE_PIECE_BYTES) yield encodePiece(chunk, from, Math.min(from + ENCODE_PIECE_BYTES, whole));
+		carry.set(chunk.subarray(whole), 0);
+		carried = chunk.length - whole;
 	}
-	if (carried > 0) offset += target.write(carry.toString('base64', 0, carried), offset, 'latin1');
-	return offset;
+	if (carried > 0) yield encodePiece(carry, 0, carried);
+}
+
+/** Base64 text (already clean and padded: what parseBase64 returns) in pieces of 128 KiB, as bytes. */
+export function* base64TextPieces(payload: string): Generator<Buffer> {
+	for (let offset = 0; offset < payload.length; offset += TEXT_PIECE_CHARACTERS) {
+		yield Buffer.from(payload.slice(offset, offset + TEXT_PIECE_CHARACTERS), 'latin1');
+	}
 }

@@ -1,17 +1,21 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { base64DecodedLength, decodeBase64Range, parseBase64 } from './base64';
+import type { ByteSource } from './bytes';
 import type { MediaKind } from './kinds';
 import { exceedsLimit, formatBytes, tooLargeMessage } from './limits';
 import { MediaError } from '../InputError';
 import { normalizeMimeType, resolveMimeType } from './mimeType';
+import type { OpenSource } from './mp4/partAssembler';
 import { SNIFF_BYTES } from './sniff';
+import { readFileOutline } from './storedFile';
 
 /**
  * A file the node sends itself, as the Base64 payload of a data URI. It stays in the form its source
- * had, `payload` (Base64 text: the Base64 field, n8n's inline binary mode) or `content` (bytes:
- * stored binary data, downloads), until the request body is written (media/requestBody.ts): a 10 MB
- * video is 13.3 MB of Base64, and every intermediate form would be one more copy of it.
+ * had, `payload` (Base64 text: the Base64 field, n8n's inline binary mode), `open` (binary data n8n
+ * stores outside the item, read as a stream) or `content` (bytes: downloads), and the request body
+ * encodes it as it is sent (media/requestBody.ts): a 10 MB video is 13.3 MB of Base64, and every
+ * intermediate form would be one more copy of it.
  */
 export interface InlineMedia {
 	kind: 'inline';
@@ -22,8 +26,10 @@ export interface InlineMedia {
 	payload?: string;
 	/** The file's bytes. */
 	content?: Buffer;
-	/** The file's bytes as consecutive pieces (a part of a split video), when there is no content. */
-	pieces?: Uint8Array[];
+	/** The file as a stream from its start, opened again for every attempt (binary data stored outside the item, a part of a split video). */
+	open?: OpenSource;
+	/** With `open`: the file without its media data, for the checks (see readFileOutline). */
+	outline?: ByteSource;
 }
 
 /** A link Z-API downloads itself. */
@@ -88,6 +94,13 @@ export async function readBinaryMedia(
 		const mimeType = resolveMimeType(binary.mimeType, decodeBase64Range(payload, 0, SNIFF_BYTES), kind);
 		return { kind: 'inline', mimeType, bytes, payload };
 	}
+	if (binary.id && declaredBytes !== undefined) {
+		// Stored outside the item: never read whole. The checks read its outline, the request body streams it.
+		if (declaredBytes === 0) {
+			throw new MediaError('The binary file is empty (0 bytes)', `Check that the previous node produced the ${kind.noun} file.`);
+		}
+		return await readStoredMedia(storedBinarySource(context, binary.id), declaredBytes, binary.mimeType, kind);
+	}
 	const content = await context.helpers.getBinaryDataBuffer(itemIndex, propertyName);
 	if (content.length === 0) {
 		throw new MediaError('The binary file is empty (0 bytes)', `Check that the previous node produced the ${kind.noun} file.`);
@@ -95,6 +108,28 @@ export async function readBinaryMedia(
 	if (exceedsLimit(content.length, kind.maxBytes)) throw oversize(content.length, kind);
 	const mimeType = resolveMimeType(binary.mimeType, content.subarray(0, SNIFF_BYTES), kind);
 	return { kind: 'inline', mimeType, bytes: content.length, content };
+}
+
+// A multiple of 3: chunks of stored files then encode to Base64 without carrying bytes between them.
+const STORED_CHUNK_BYTES = 3 * 64 * 1024;
+
+/** A file n8n stores outside the item (filesystem, database, object storage), read from its start each time it is opened. */
+export function storedBinarySource(context: IExecuteFunctions, id: string, chunkBytes = STORED_CHUNK_BYTES): OpenSource {
+	return async function* () {
+		const stream = await context.helpers.getBinaryStream(id, chunkBytes);
+		try {
+			for await (const chunk of stream) yield chunk as Uint8Array;
+		} finally {
+			stream.destroy();
+		}
+	};
+}
+
+/** A stored file ready to send: its type from its first bytes, its outline for the checks, its bytes left where they are. */
+export async function readStoredMedia(open: OpenSource, bytes: number, declaredMimeType: string | undefined, kind: MediaKind): Promise<InlineMedia> {
+	const outline = await readFileOutline(open, bytes, kind.category === 'video');
+	const mimeType = resolveMimeType(declaredMimeType, outline.read(0, SNIFF_BYTES), kind);
+	return { kind: 'inline', mimeType, bytes, open, outline };
 }
 
 /** Reads a file given as Base64 text (raw or a data URI) without decoding more than its first bytes. */

@@ -9,7 +9,7 @@ import type { OpenSource } from './mp4/partAssembler';
 import { bufferSource } from './mp4/partAssembler';
 import { SNIFF_BYTES } from './sniff';
 import type { InlineMedia } from './source';
-import { readBinaryMedia } from './source';
+import { readBinaryMedia, readStoredMedia, storedBinarySource } from './source';
 
 /**
  * A video to split that n8n stores outside the item (filesystem, database or object storage
@@ -50,14 +50,7 @@ export async function readBinaryForSplit(
 	if (exceedsLimit(declared, kind.maxBytes)) {
 		throw new MediaError(tooLargeMessage(declared, kind), 'Send a shorter or smaller video.');
 	}
-	const open: OpenSource = async function* () {
-		const stream = await context.helpers.getBinaryStream(id, CHUNK_BYTES);
-		try {
-			for await (const chunk of stream) yield chunk as Uint8Array;
-		} finally {
-			stream.destroy();
-		}
-	};
+	const open = storedBinarySource(context, id, CHUNK_BYTES);
 	let head: Uint8Array = new Uint8Array(0);
 	for await (const chunk of open()) {
 		head = chunk.subarray(0, SNIFF_BYTES);
@@ -69,6 +62,7 @@ export async function readBinaryForSplit(
 /** The bytes of a file the node holds, in chunks: slices of a Buffer, or decoded from Base64 text a piece at a time. */
 export function sourceOf(media: InlineMedia | StreamedMedia): OpenSource {
 	if (media.kind === 'streamed') return media.open;
+	if (media.open) return media.open;
 	if (media.content) return bufferSource(media.content, CHUNK_BYTES);
 	const payload = media.payload ?? '';
 	const bytes = media.bytes;
@@ -77,21 +71,8 @@ export function sourceOf(media: InlineMedia | StreamedMedia): OpenSource {
 	};
 }
 
-/** The whole file in memory, for sending it as it is (it is then at most 10 MB). */
-export async function toInlineMedia(media: InlineMedia | StreamedMedia): Promise<InlineMedia> {
+/** The file as one to send as it is (it is then at most 10 MB): a stored file stays a stream, read again for the request. */
+export async function toInlineMedia(media: InlineMedia | StreamedMedia, kind: MediaKind): Promise<InlineMedia> {
 	if (media.kind === 'inline') return media;
-	const content = Buffer.allocUnsafe(media.bytes);
-	let filled = 0;
-	for await (const chunk of media.open()) {
-		if (filled + chunk.length > media.bytes) break;
-		content.set(chunk, filled);
-		filled += chunk.length;
-	}
-	if (filled !== media.bytes) {
-		throw new MediaError(
-			`The stored video holds ${filled.toLocaleString('en-US')} bytes; n8n recorded ${media.bytes.toLocaleString('en-US')}`,
-			'Run the node that produced the file again.',
-		);
-	}
-	return { kind: 'inline', mimeType: media.mimeType, bytes: media.bytes, content };
+	return await readStoredMedia(media.open, media.bytes, media.mimeType, kind);
 }

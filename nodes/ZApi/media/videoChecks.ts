@@ -48,11 +48,13 @@ export interface VideoFacts {
 }
 
 /**
- * Reads the box structure of a file the node holds. Bytes and Base64 text go through the same
- * reader (Base64 decoded piecewise, box headers and fields only), so every source gets one verdict.
+ * Reads the box structure of a file the node holds. Bytes, Base64 text and a stored file's outline
+ * go through the same reader (Base64 decoded piecewise, box headers and fields only), so every
+ * source gets one verdict.
  */
 export function inspectInlineMedia(media: PreparedMedia): Mp4Inspection | undefined {
 	if (media.kind !== 'inline') return undefined;
+	if (media.outline) return inspectMp4(media.outline);
 	if (media.content) return inspectMp4(media.content);
 	if (media.payload === undefined) return undefined;
 	return inspectMp4(base64ByteSource(media.payload, media.bytes));

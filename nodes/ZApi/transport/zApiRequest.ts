@@ -4,6 +4,7 @@ import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethod
 export type ZApiContext = IExecuteFunctions | IHookFunctions;
 import { NodeApiError, sleep } from 'n8n-workflow';
 
+import { JsonFileBody } from '../media/requestBody';
 import { buildZApiUrl, readZApiCredentials, secretsOf } from './credentials';
 import { errorTextOf, scrubSecrets } from './scrub';
 
@@ -13,8 +14,8 @@ export interface ZApiCall {
 	method: IHttpRequestMethods;
 	/** Path after /instances/{id}/token/{token}/, e.g. "send-video-status". */
 	endpoint: string;
-	/** An object is sent as JSON by n8n; a Buffer must already be the JSON text and is sent as it is. */
-	body?: IDataObject | Buffer;
+	/** An object is sent as JSON by n8n; a file body streams its JSON (media/requestBody.ts). */
+	body?: IDataObject | JsonFileBody;
 	/** Milliseconds to wait for Z-API's answer. */
 	timeout: number;
 	/** Checks a 2xx answer; a failure returned here is raised like any other Z-API error. */
@@ -143,6 +144,15 @@ export function describeZApiFailure(status: number, body: unknown, endpoint: str
 			httpCode,
 		};
 	}
+	if (status >= 300 && status < 400) {
+		// Only file bodies reach here: they stream, and a streamed body is not sent again to another address.
+		return {
+			message: `Z-API answered with a redirect (HTTP ${status}), which the node does not follow when it sends a file`,
+			description: 'Nothing was posted. Set the Base URL in the credential to the address Z-API redirects to (for example https:// instead of http://).',
+			outcome: 'rejected',
+			httpCode,
+		};
+	}
 	if (status === 429) {
 		return {
 			message: 'Z-API is rate-limiting this instance (HTTP 429)',
@@ -260,13 +270,15 @@ export async function zApiRequest(this: ZApiContext, itemIndex: number | undefin
 		throw error;
 	};
 
+	const fileBody = call.body instanceof JsonFileBody ? call.body : undefined;
 	const request: IHttpRequestOptions = {
 		method: call.method,
 		url: buildZApiUrl(credentials, call.endpoint),
-		body: call.body,
-		// A finished JSON body goes to the socket as it is (no JSON.stringify, no UTF-8 copy in axios);
-		// it is a Buffer, so a retry sends the same bytes again.
-		...(Buffer.isBuffer(call.body) ? { headers: { 'Content-Type': 'application/json' } } : {}),
+		// A file body streams (n8n's helper passes it to axios as a Blob; it is not in n8n's type) and
+		// is read again from the start for every attempt, so a retry sends the same bytes.
+		body: call.body as IDataObject | undefined,
+		// Following redirects would make axios keep every chunk written, in case it had to send them again.
+		...(fileBody ? { headers: { 'Content-Type': 'application/json' }, disableFollowRedirect: true } : {}),
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
@@ -275,7 +287,9 @@ export async function zApiRequest(this: ZApiContext, itemIndex: number | undefin
 	const policy = call.retry ?? { maxRetries: 0, baseDelayMs: 0 };
 
 	for (let attempt = 1; ; attempt++) {
-		const { failure, body } = await attemptOnce.call(this, request, call, host);
+		const { failure, body } = await attemptOnce.call(this, request, call, host).finally(() => fileBody?.release());
+		// The file could not be read to its end: the request was cut off, so Z-API took nothing. An input problem, not Z-API's.
+		if (fileBody?.failure) throw fileBody.failure;
 		if (!failure) return body as IDataObject;
 		const wait = retryDelay(failure, attempt, policy);
 		if (wait === undefined) return raise(failure, attempt, body);

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { concerning, MediaError } from '../../InputError';
 import { STICKER } from '../../media/kinds';
 import { mediaRequestBody } from '../../media/requestBody';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -29,15 +30,19 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject & { urlHandling?: UrlHandling };
 	const { timeout, retry } = readRequestSettings(options);
 	const { phone, statusMessageId } = readReplyTarget(this, itemIndex);
-	const { media } = await readMediaInput(this, itemIndex, STICKER_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
-	return await zApiRequest.call(this, itemIndex, {
-		method: 'POST',
-		endpoint: 'reply-status-sticker',
-		body: mediaRequestBody('sticker', media, { phone, statusMessageId }),
-		timeout,
-		retry,
-		validate: requireMessageId,
-	});
+	const { media, parameter } = await readMediaInput(this, itemIndex, STICKER_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+	// A file that fails while it is sent is a problem with the field it came from.
+	return await concerning(parameter, async () =>
+		await zApiRequest.call(this, itemIndex, {
+			method: 'POST',
+			endpoint: 'reply-status-sticker',
+			body: mediaRequestBody('sticker', media, { phone, statusMessageId }),
+			timeout,
+			retry,
+			validate: requireMessageId,
+		}),
+		MediaError,
+	);
 }
 
 export const replyStatusSticker: ZApiOperation = { description, execute };

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { definedOnly } from '../../definedOnly';
+import { concerning, MediaError } from '../../InputError';
 import { IMAGE } from '../../media/kinds';
 import { mediaRequestBody } from '../../media/requestBody';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -29,17 +30,21 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject & { urlHandling?: UrlHandling };
 	const { timeout, retry } = readRequestSettings(options);
 	const caption = readCaption(this, itemIndex);
-	const { media } = await readMediaInput(this, itemIndex, IMAGE_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
+	const { media, parameter } = await readMediaInput(this, itemIndex, IMAGE_FIELDS, options.urlHandling ?? 'checkThenPass', timeout);
 
 	const body = mediaRequestBody('image', media, caption ? { caption } : {});
-	const response = await zApiRequest.call(this, itemIndex, {
-		method: 'POST',
-		endpoint: 'send-image-status',
-		body,
-		timeout,
-		retry,
-		validate: requireMessageId,
-	});
+	// A file that fails while it is sent is a problem with the field it came from.
+	const response = await concerning(parameter, async () =>
+		await zApiRequest.call(this, itemIndex, {
+			method: 'POST',
+			endpoint: 'send-image-status',
+			body,
+			timeout,
+			retry,
+			validate: requireMessageId,
+		}),
+		MediaError,
+	);
 	return { ...response, image: definedOnly({ bytes: media.bytes, mimeType: media.mimeType }) };
 }
 

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { concerning } from '../../InputError';
+import { concerning, MediaError } from '../../InputError';
 import { VIDEO } from '../../media/kinds';
 import { moveIndexToFront } from '../../media/mp4/fastStart';
 import type { VideoCheckOptions } from '../../media/videoChecks';
@@ -168,7 +168,8 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
 		facts = recordIndexMove(facts, move);
 	}
 
-	const response = await postVideoStatus.call(this, itemIndex, sent, { caption, timeout, retry });
+	// A file that fails while it is sent is a problem with the field it came from.
+	const response = await concerning(parameter, async () => await postVideoStatus.call(this, itemIndex, sent, { caption, timeout, retry }), MediaError);
 	// Z-API's fields stay exactly as returned; what the node learned goes under one key of its own.
 	return { ...response, video: facts as unknown as IDataObject };
 }

@@ -7,7 +7,7 @@ import { STATUS_VIDEO_MAX_BYTES, VIDEO } from '../../media/kinds';
 import { exceedsLimit, formatBytes } from '../../media/limits';
 import type { Mp4Inspection } from '../../media/mp4/inspector';
 import { inspectMp4 } from '../../media/mp4/inspector';
-import type { MovieIndex, PartBytes, PreparedSplit } from '../../media/mp4/partAssembler';
+import type { MovieIndex, PreparedSplit } from '../../media/mp4/partAssembler';
 import { fragmentedSeconds, prepareSplitFromIndex, readMovieIndex, skeletonOf } from '../../media/mp4/partAssembler';
 import { moveIndexToFront } from '../../media/mp4/fastStart';
 import type { InlineMedia, PreparedMedia } from '../../media/source';
@@ -15,6 +15,7 @@ import type { StreamedMedia } from '../../media/splitSource';
 import { readBinaryForSplit, sourceOf, toInlineMedia } from '../../media/splitSource';
 import type { VideoCheckOptions, VideoFacts } from '../../media/videoChecks';
 import { checkVideo, inspectInlineMedia, recordIndexMove } from '../../media/videoChecks';
+import { streamParts } from '../../media/partStream';
 import { mediaRequestBody } from '../../media/requestBody';
 import type { RetryPolicy } from '../../transport/zApiRequest';
 import { requireMessageId, zApiRequest } from '../../transport/zApiRequest';
@@ -75,7 +76,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 			return undefined;
 		});
 		// Not an MP4 the splitter can read, but small enough to send whole: inspect it like any other file.
-		if (!index && read.kind === 'streamed' && !exceedsLimit(read.bytes, STATUS_VIDEO_MAX_BYTES)) return await toInlineMedia(read);
+		if (!index && read.kind === 'streamed' && !exceedsLimit(read.bytes, STATUS_VIDEO_MAX_BYTES)) return await toInlineMedia(read, inputKind);
 		return read;
 	});
 	if (media.kind === 'link') return [await postWhole.call(this, itemIndex, media, checkOrFail(label, media, undefined, settings), settings)];
@@ -109,7 +110,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 				if ('moved' in move) whole = move.moved;
 				sentFacts = recordIndexMove(facts, move);
 			}
-			whole ??= await toInlineMedia(media);
+			whole ??= await toInlineMedia(media, inputKind);
 			const durationSeconds = inspection?.durationSeconds;
 			const item = await postWhole.call(this, itemIndex, whole, sentFacts, settings);
 			return [{ ...item, part: partFields(1, 1, 0, durationSeconds, whole.bytes), video: sentFacts as unknown as IDataObject }];
@@ -145,7 +146,7 @@ export async function sendVideoInParts(this: IExecuteFunctions, itemIndex: numbe
 		if (split.plan.droppedTailSeconds > 0) {
 			facts.warnings.push(`The last ${seconds(split.plan.droppedTailSeconds)} of audio run past the end of the video and were left out`);
 		}
-		return await postParts.call(this, itemIndex, split, media.mimeType, facts, settings, label);
+		return await postParts.call(this, itemIndex, split, media, facts, settings, label);
 	});
 }
 
@@ -243,7 +244,7 @@ async function postParts(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	split: PreparedSplit,
-	mimeType: string,
+	source: InlineMedia | StreamedMedia,
 	facts: VideoFacts,
 	settings: SplitSettings,
 	label: string,
@@ -251,16 +252,15 @@ async function postParts(
 	const count = split.plan.parts.length;
 	const items: IDataObject[] = [];
 	const posted: PostedPart[] = [];
-	// The parts before Start From Part are never built: their bytes are not even collected.
-	const parts = split.parts(settings.startFromPart);
+	const first = settings.startFromPart - 1;
+	// The parts before Start From Part are never built: the shared pass does not even collect their bytes.
+	const streamed = streamParts(sourceOf(source), split.layouts.slice(first), source.bytes);
 	let number = 0;
 	try {
-		for (const part of split.plan.parts.slice(settings.startFromPart - 1)) {
+		for (const [index, part] of split.plan.parts.slice(first).entries()) {
 			number = part.number;
-			// Only `media` refers to the part: once its body is written (which drops the pieces), the
-			// source chunks it was made of can go while the POST runs.
-			const media = await nextPartMedia(parts, mimeType);
-			if (!media) break;
+			// Each part is read from the source while it is posted (media/partStream.ts).
+			const media: InlineMedia = { kind: 'inline', mimeType: source.mimeType, bytes: streamed.parts[index].length, open: streamed.parts[index].open };
 			const response = await postVideoStatus.call(this, itemIndex, media, settings);
 			posted.push({ number: part.number, zaapId: response.zaapId, messageId: response.messageId });
 			items.push({ ...response, part: partFields(part.number, count, part.startSeconds, part.durationSeconds, media.bytes), video: facts as unknown as IDataObject });
@@ -268,15 +268,10 @@ async function postParts(
 	} catch (error) {
 		throw partFailure(error, label, number, count, posted);
 	} finally {
-		// Stops reading the source when a part failed.
-		await parts.return(undefined);
+		// Stops reading the source (after the last part, or when a part failed).
+		await streamed.close();
 	}
 	return items;
-}
-
-async function nextPartMedia(parts: AsyncGenerator<PartBytes>, mimeType: string): Promise<InlineMedia | undefined> {
-	const next = await parts.next();
-	return next.done ? undefined : { kind: 'inline', mimeType, bytes: next.value.length, pieces: next.value.pieces };
 }
 
 function partFields(number: number, count: number, startSeconds: number, durationSeconds: number | undefined, bytes: number): IDataObject {

@@ -4,17 +4,18 @@
  * bytes and its order (tracks of any kind, metadata, sample groups), the media is not touched, and
  * only the chunk offsets (stco/co64) move by the moov's length. The file keeps its size.
  *
- * The rewritten file is written like a split part (partAssembler.ts): a header (ftyp and the
- * patched moov) plus views of the source's own chunks, so it needs the new moov and nothing more
- * than the source's bytes, and a stored file streams through it.
+ * The rewritten file is laid out like a split part (partLayout.ts): a header (ftyp and the patched
+ * moov) plus ranges of the source, streamed as a part is (media/partStream.ts) while it is posted,
+ * so it needs the new moov and nothing more than the source's chunks being sent.
  */
 import { MediaError } from '../../InputError';
 import { readUint32, readUint64 } from '../bytes';
 import type { MovieIndex } from './partAssembler';
-import { assembleParts, readMovieIndex } from './partAssembler';
+import { readMovieIndex } from './partAssembler';
 import type { Box } from './boxWalker';
 import { MoovReader } from './sampleTables';
 import type { PartCopy, PartLayout } from './partLayout';
+import { streamPart } from '../partStream';
 import type { InlineMedia } from '../source';
 import type { StreamedMedia } from '../splitSource';
 import { sourceOf } from '../splitSource';
@@ -138,31 +139,18 @@ function selfContained(reader: MoovReader, moov: Uint8Array, dinf: Box): boolean
 /**
  * The fast-start copy of a file the node holds (bytes, Base64 text or a stored file), for posting;
  * `index` when it was already read. Never throws for what the file holds: it says why not instead.
- * Once moved, the original media no longer holds the file (post the copy).
+ * The copy is streamed from the file each time the request body is read (a retry reads it again).
  */
 export async function moveIndexToFront(media: InlineMedia | StreamedMedia, index?: MovieIndex): Promise<IndexMove> {
 	const open = sourceOf(media);
-	const notMoved = (reason: string) => (error: unknown) => {
-		if (error instanceof MediaError) return { reason };
-		throw error;
-	};
-	const movie = index ?? (await readMovieIndex(open, media.bytes).catch(notMoved('its boxes could not be read')));
+	const movie =
+		index ??
+		(await readMovieIndex(open, media.bytes).catch((error: unknown) => {
+			if (error instanceof MediaError) return { reason: 'its boxes could not be read' };
+			throw error;
+		}));
 	if ('reason' in movie) return movie;
 	const layout = layoutFastStart(movie, media.bytes);
 	if ('reason' in layout) return layout;
-	const parts = assembleParts(open, [layout], media.bytes);
-	try {
-		const next = await parts.next();
-		if (next.done) return { reason: 'the file ended early' };
-		if (media.kind === 'inline') {
-			// Only the copy refers to the file now: the request body drops its pieces once written, as it drops a file's own bytes.
-			media.content = undefined;
-			media.payload = undefined;
-		}
-		return { moved: { kind: 'inline', mimeType: media.mimeType, bytes: next.value.length, pieces: next.value.pieces } };
-	} catch (error) {
-		return notMoved('the file ended early')(error);
-	} finally {
-		await parts.return(undefined);
-	}
+	return { moved: { kind: 'inline', mimeType: media.mimeType, bytes: layout.bytes, open: streamPart(open, layout, media.bytes) } };
 }

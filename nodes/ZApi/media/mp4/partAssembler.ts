@@ -16,6 +16,7 @@ import { isHeaderProblem, parseBoxHeader, printableType } from './boxHeader';
 import type { BoxBudget } from './boxWalker';
 import { BoxWalker } from './boxWalker';
 import { cuttableMovie, withDeniedKeyframes } from './cuttableMovie';
+import { streamParts } from '../partStream';
 
 /** The source, read front to back in chunks of any size; can be started again (a second pass). */
 export type OpenSource = () => AsyncIterable<Uint8Array>;
@@ -42,8 +43,8 @@ export interface MovieIndex {
  */
 const INDEX_BUDGET: BoxBudget = { maxBoxes: 100_000, maxDepth: 2, maxBytes: 32 * 1024 * 1024 };
 
-/** Reads exactly the bytes asked for from a chunked source. */
-class SequentialReader {
+/** Reads exactly the bytes asked for from a chunked source (the stream scanner's, and storedFile.ts's). */
+export class SequentialReader {
 	private readonly iterator: AsyncIterator<Uint8Array>;
 	private chunk: Uint8Array = new Uint8Array(0);
 	private at = 0;
@@ -191,80 +192,29 @@ export async function readMovieIndex(open: OpenSource, fileBytes: number): Promi
 	}
 }
 
-/**
- * A finished part: its bytes are the header followed by pieces of the source's own chunks (views,
- * not copies), in order. The request body encodes them straight to Base64, so the part never needs
- * a contiguous copy of its own.
- */
+/** A finished part: its bytes are the header followed by pieces of the source's own chunks (views, not copies), in order. */
 export interface PartBytes {
 	length: number;
 	pieces: Uint8Array[];
 }
 
-interface PartInProgress {
-	layout: PartLayout;
-	/** Pieces with where they go, in arrival order. */
-	found: Array<{ target: number; piece: Uint8Array }>;
-	/** Index of the first copy not yet complete. */
-	next: number;
-	done: boolean;
-}
-
 /**
- * Fills the parts in one pass over the source and yields each as soon as it and every part
- * before it are complete. A part holds on to the source chunks its samples are in until it is
- * handed over, so the caller can post it and let it go before the next is read. Stops reading
- * (closing the source) after the last part, or when the caller stops asking.
+ * Each part whole, in order, filled in one pass over the source (the pass the node posts from:
+ * media/partStream.ts), for tests and tools. A part holds on to the source chunks its samples are
+ * in until it is handed over. Stops reading (closing the source) after the last part, or when the
+ * caller stops asking.
  */
 export async function* assembleParts(open: OpenSource, layouts: PartLayout[], fileBytes: number): AsyncGenerator<PartBytes> {
-	const parts: PartInProgress[] = layouts.map((layout) => ({ layout, found: [], next: 0, done: layout.copies.length === 0 }));
-	let emitted = 0;
-	let position = 0;
-	for await (const chunk of open()) {
-		const chunkStart = position;
-		const chunkEnd = position + chunk.length;
-		position = chunkEnd;
-		for (let index = emitted; index < parts.length; index++) {
-			const part = parts[index];
-			if (part.done) continue;
-			const copies = part.layout.copies;
-			while (part.next < copies.length && copies[part.next].source < chunkEnd) {
-				const copy = copies[part.next];
-				const from = Math.max(copy.source, chunkStart);
-				const to = Math.min(copy.source + copy.length, chunkEnd);
-				if (to > from) part.found.push({ target: copy.target + (from - copy.source), piece: chunk.subarray(from - chunkStart, to - chunkStart) });
-				if (copy.source + copy.length > chunkEnd) break;
-				part.next++;
-			}
-			part.done = part.next === copies.length;
+	const streamed = streamParts(open, layouts, fileBytes);
+	try {
+		for (const part of streamed.parts) {
+			const pieces: Uint8Array[] = [];
+			for await (const piece of part.open()) pieces.push(piece);
+			yield { length: part.length, pieces };
 		}
-		while (emitted < parts.length && parts[emitted].done) yield finish(parts[emitted++]);
-		if (emitted === parts.length) return;
+	} finally {
+		await streamed.close();
 	}
-	while (emitted < parts.length && parts[emitted].done) yield finish(parts[emitted++]);
-	if (emitted < parts.length) {
-		throw new MediaError(
-			`The video file ended after ${position.toLocaleString('en-US')} bytes; ${fileBytes.toLocaleString('en-US')} were expected`,
-			'Check that the whole file was uploaded, then run the workflow again.',
-		);
-	}
-}
-
-function finish(part: PartInProgress): PartBytes {
-	const { layout } = part;
-	// Sources in file order (the usual layout) arrive in target order already; sort is then a no-op pass.
-	const found = part.found.sort((a, b) => a.target - b.target);
-	part.found = [];
-	const pieces = [layout.header];
-	let length = layout.header.length;
-	for (const { target, piece } of found) {
-		// Not reached for layouts prepareSplit accepted (it refuses overlapping samples); kept as a guard.
-		if (target !== length) throw new MediaError("The video's samples could not be put back together, so it cannot be split", 'Re-save the video with a video editor or converter.');
-		pieces.push(piece);
-		length += piece.length;
-	}
-	if (length !== layout.bytes) throw new MediaError("The video's samples could not be put back together, so it cannot be split", 'Re-save the video with a video editor or converter.');
-	return { length, pieces };
 }
 
 /** A part as one contiguous copy (for tests and tools; the node sends the pieces). */

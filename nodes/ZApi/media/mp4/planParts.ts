@@ -3,7 +3,7 @@
  * presentation timeline (after the edit lists): a part starts at a keyframe, lasts at most the
  * maximum and holds at most the largest size; every frame shown is in exactly one part.
  *
- * Pure: works on the expanded tables (mp4SampleTables.ts); mp4Split.ts writes the parts.
+ * Pure: works on the expanded tables (sampleTables.ts); partLayout.ts lays the parts out.
  */
 import { MediaError } from '../../InputError';
 import { formatBytes } from '../limits';
