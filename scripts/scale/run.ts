@@ -15,12 +15,19 @@
  * 4. Checks that n8n accepts the database version (no "Postgres N is not supported" warning), and
  *    scans a dump of every table of the database for tokens and video payloads.
  *
- * Flags: --skip-build (pack the current dist/), --keep (keep the work folder and its logs).
+ * 5. The memory scenario: worker-1 stops, one `n8n worker` in filesystem binary mode (concurrency 10)
+ *    posts 10 videos of just under 10 MB at once, read from disk; its RSS is sampled every 50 ms and
+ *    the peak above idle printed (reported, not asserted; delivery and executions are asserted).
+ *
+ * Flags: --skip-build (pack the current dist/), --keep (keep the work folder and its logs),
+ * --package=<tarball> (install that npm pack tarball instead, e.g. the current release),
+ * --memory-only (main and the memory scenario only: how docs/benchmark.md compares releases).
  * Exit code 0 only when every check passed. Everything started is stopped and removed at the end,
  * on failure and on SIGINT/SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,18 +40,24 @@ import { EXAMPLES_DIR, readWorkflow } from '../e2e/lib/workflows';
 import { describeHits, scanDump, type DumpScan } from './lib/dumpScan';
 import { describePlan, MIB, percentile, planBatch, runBatch, type BatchPlan, type BatchRun, type LoadResult, type RequestKind } from './lib/load';
 import { Checks, errorMessage, info, step } from './lib/log';
+import { checkMemoryDelivery, checkMemoryExecutions, describeMemory, MEMORY_CONCURRENCY, MEMORY_VIDEOS, MEMORY_WEBHOOK_PATH, memoryWorkflow, runMemoryScenario, writeMemoryVideos } from './lib/memoryScenario';
 import { lastPgExecutionId, readPgExecutions, webhookCaption, type PgExecution } from './lib/pgExecutions';
 import { CpuMeter, currentRss, describeCpu, mebibytes, MemorySampler, type CpuUse, queueModeEnv, readText, readWorkerLog, startWorker, type MemoryPeak, type Worker } from './lib/queueMode';
 import { provisionServices, startPostgres, startRedis, type Postgres, type Redis, type ServiceBinaries } from './lib/services';
 
-const USAGE = 'usage: run.ts [--skip-build] [--keep]';
-const args = new Set(process.argv.slice(2));
+const USAGE = 'usage: run.ts [--skip-build] [--keep] [--package=<tarball>] [--memory-only]';
+const args = new Set(process.argv.slice(2).filter((flag) => !flag.startsWith('--package=')));
+const packageTarball = process.argv
+	.slice(2)
+	.find((flag) => flag.startsWith('--package='))
+	?.slice('--package='.length);
 for (const flag of args) {
-	if (!['--skip-build', '--keep'].includes(flag)) {
+	if (!['--skip-build', '--keep', '--memory-only'].includes(flag)) {
 		process.stderr.write(`unknown flag ${flag}\n${USAGE}\n`);
 		process.exit(2);
 	}
 }
+const memoryOnly = args.has('--memory-only');
 
 // Secrets that appear nowhere else: finding one in the database or a log cannot be a coincidence.
 const SECRETS = {
@@ -623,7 +636,8 @@ function describeFault(state: State, evidence: BatchEvidence, kill: Interruption
 // The stage's steps, in the order main() runs them
 // ---------------------------------------------------------------------------------------------
 
-const CHECK_TITLES = 16;
+/** Checks of the full stage: 16 on queue mode, 2 of the memory scenario; --memory-only runs the first 3 and the last 2. */
+const CHECK_TITLES = memoryOnly ? 5 : 18;
 
 /** The other stages' caches and the services' binaries. */
 async function provision(): Promise<{ install: N8nInstall; services: ServiceBinaries }> {
@@ -654,6 +668,14 @@ function createWorkFolder(): string {
 }
 
 async function packPackage(workDir: string): Promise<PackedPackage> {
+	if (packageTarball) {
+		step(`the package from ${packageTarball} (--package)`);
+		const manifest = JSON.parse(execFileSync('tar', ['-xzOf', packageTarball, 'package/package.json'], { encoding: 'utf8' })) as { name: string; version: string };
+		const files = execFileSync('tar', ['-tzf', packageTarball], { encoding: 'utf8' }).trim().split('\n').length;
+		const sha = execFileSync('sha256sum', [packageTarball], { encoding: 'utf8' }).split(' ')[0];
+		info(`${manifest.name}@${manifest.version}: ${statSync(packageTarball).size} bytes, ${files} files, sha256 ${sha.slice(0, 16)}...`);
+		return { name: manifest.name, version: manifest.version, tarball: packageTarball, bytes: statSync(packageTarball).size, files };
+	}
 	step('build and pack the package');
 	const packed = await timed('build and pack', () => buildAndPack(join(workDir, 'pack'), { build: !args.has('--skip-build') }));
 	info(`${packed.name}@${packed.version}: ${packed.bytes} bytes, ${packed.files} files`);
@@ -714,9 +736,12 @@ async function importCredentialAndWorkflow(context: N8nContext, queueEnv: Record
 	const workflow = readWorkflow(join(EXAMPLES_DIR, WORKFLOW_FILE));
 	const workflowFile = join(workDir, 'workflow.json');
 	writeFileSync(workflowFile, JSON.stringify(workflow));
+	const memoryWorkflowFile = join(workDir, 'memory-workflow.json');
+	writeFileSync(memoryWorkflowFile, JSON.stringify(memoryWorkflow(CREDENTIAL_ID)));
 	await timed('import (runs the Postgres migrations)', async () => {
 		await n8nCommandOrFail(context, 'import-credentials', ['import:credentials', `--input=${credentialsFile}`], queueEnv);
 		await n8nCommandOrFail(context, 'import-workflow', ['import:workflow', `--input=${workflowFile}`], queueEnv);
+		await n8nCommandOrFail(context, 'import-memory-workflow', ['import:workflow', `--input=${memoryWorkflowFile}`], queueEnv);
 	});
 	rmSync(credentialsFile);
 	info(`credential ${CREDENTIAL_ID} and workflow ${workflow.id} imported`);
@@ -725,15 +750,16 @@ async function importCredentialAndWorkflow(context: N8nContext, queueEnv: Record
 
 type Installation = Omit<State, 'main' | 'workers' | 'allWorkers' | 'webhookUrl'>;
 
-/** `n8n start` in queue mode and two workers; returns the state every later step works on. */
+/** `n8n start` in queue mode and two workers (none with --memory-only); returns the state every later step works on. */
 async function startQueueMode(installation: Installation): Promise<State> {
-	step('start n8n main (queue mode) and two workers');
+	const workerContexts = memoryOnly ? [] : installation.workerContexts;
+	step(`start n8n main (queue mode) and ${workerContexts.length} workers`);
 	const main = await timed('n8n main until ready', () => startN8nServer(installation.mainContext, installation.queueEnv));
 	cleanups.push({ label: 'n8n main', run: () => main.stop() });
 	info(`n8n main ready at ${main.baseUrl}`);
-	const workers = await timed('2 workers until ready', () =>
+	const workers = await timed(`${workerContexts.length} workers until ready`, () =>
 		Promise.all(
-			installation.workerContexts.map((context, index) => startWorker(context, `worker-${index + 1}`, installation.queueEnv, { concurrency: WORKER_CONCURRENCY })),
+			workerContexts.map((context, index) => startWorker(context, `worker-${index + 1}`, installation.queueEnv, { concurrency: WORKER_CONCURRENCY })),
 		),
 	);
 	const allWorkers: Worker[] = [...workers];
@@ -761,11 +787,27 @@ async function checkDatabaseVersion(state: State, checks: Checks): Promise<void>
 	});
 }
 
-async function publishWebhookWorkflow(state: State, checks: Checks): Promise<void> {
+/** Publishes a workflow through the REST API and waits until its production webhook answers; returns how long that took. */
+async function publish(rest: RestClient, workflowId: string, webhookUrl: string): Promise<number> {
+	const { versionId } = await rest.data<{ versionId: string }>('GET', `/rest/workflows/${workflowId}`);
+	const activated = await rest.data<{ active: boolean }>('POST', `/rest/workflows/${workflowId}/activate`, { versionId });
+	assert.equal(activated.active, true);
+	const start = Date.now();
+	let status = 0;
+	while (Date.now() - start < 30_000) {
+		status = (await fetch(webhookUrl, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'POST' } })).status;
+		if (status === 204) break;
+		await sleep(200);
+	}
+	assert.equal(status, 204, `OPTIONS ${webhookUrl} answered ${status}`);
+	return Date.now() - start;
+}
+
+async function publishWebhookWorkflow(state: State, checks: Checks): Promise<RestClient> {
 	step('owner, package check, publish the webhook workflow');
 	const rest = new RestClient(state.main.baseUrl);
 	await setUpOwner(rest);
-	await checks.check('the package is loaded by main and both workers', async () => {
+	await checks.check(`the package is loaded by main${state.workers.length ? ' and both workers' : ' (the memory scenario\'s worker proves it by its executions)'}`, async () => {
 		const nodes = await rest.call<Array<{ name: string }>>('GET', '/types/nodes.json');
 		assert.ok(nodes.body.some((type) => type.name === 'n8n-nodes-zapi-status.zApi'), 'main does not list n8n-nodes-zapi-status.zApi');
 		const processes = [['main', state.main.stdoutFile] as const, ...state.workers.map((worker) => [worker.name, worker.stdoutFile] as const)];
@@ -776,19 +818,10 @@ async function publishWebhookWorkflow(state: State, checks: Checks): Promise<voi
 		return `main lists n8n-nodes-zapi-status.zApi in /types/nodes.json; no process logged a failed package load (each worker proves it by running executions below)`;
 	});
 	await checks.check('the webhook workflow is published and its production webhook registered', async () => {
-		const { versionId } = await rest.data<{ versionId: string }>('GET', `/rest/workflows/${state.workflowId}`);
-		const activated = await rest.data<{ active: boolean }>('POST', `/rest/workflows/${state.workflowId}/activate`, { versionId });
-		assert.equal(activated.active, true);
-		const start = Date.now();
-		let status = 0;
-		while (Date.now() - start < 30_000) {
-			status = (await fetch(state.webhookUrl, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'POST' } })).status;
-			if (status === 204) break;
-			await sleep(200);
-		}
-		assert.equal(status, 204, `OPTIONS ${state.webhookUrl} answered ${status}`);
-		return `POST /rest/workflows/${state.workflowId}/activate -> active; OPTIONS ${state.webhookUrl} -> 204 after ${Date.now() - start} ms`;
+		const waitedMs = await publish(rest, state.workflowId, state.webhookUrl);
+		return `POST /rest/workflows/${state.workflowId}/activate -> active; OPTIONS ${state.webhookUrl} -> 204 after ${waitedMs} ms`;
 	});
+	return rest;
 }
 
 interface BatchPlans {
@@ -872,6 +905,46 @@ async function faultRun(state: State, checks: Checks, plan: BatchPlan): Promise<
 		assert.equal(fault.duplicates, 0, `${fault.duplicates} statuses were received twice`);
 		assert.equal(fault.rerun, 0, `${fault.rerun} executions were started twice`);
 		return 'the sandbox received no status twice; n8n re-ran no execution (n8n 2.41 fails a stalled job instead of retrying it)';
+	});
+}
+
+/**
+ * The running workers stop (SIGTERM); one worker in filesystem binary mode posts 10 videos of just
+ * under 10 MB at once while its RSS is sampled (lib/memoryScenario.ts). Delivery is asserted; the
+ * memory figure is printed, never asserted.
+ */
+async function memoryScenario(state: State, checks: Checks, rest: RestClient): Promise<void> {
+	step(
+		`memory scenario: one worker (concurrency ${MEMORY_CONCURRENCY}, N8N_DEFAULT_BINARY_DATA_MODE=filesystem), ${MEMORY_VIDEOS} executions at once, ` +
+			`each reading a different video of just under 10 MB from disk (Read/Write Files) and posting it`,
+	);
+	await timed('memory scenario', async () => {
+		await Promise.all(state.workers.map((worker) => worker.stop()));
+		state.workers = [];
+		const { videos, warmUp } = writeMemoryVideos(state.mainContext.filesDir, VIDEO, SEED + 4);
+		const webhookUrl = `${state.main.baseUrl}/webhook/${MEMORY_WEBHOOK_PATH}`;
+		await publish(rest, 'zapiScaleMemory', webhookUrl);
+		const run = await runMemoryScenario({
+			context: state.workerContexts[1],
+			queueEnv: state.queueEnv,
+			sandbox: state.sandbox,
+			webhookUrl,
+			videos,
+			warmUp,
+			lastExecutionId: () => lastPgExecutionId(state.postgres),
+			settledExecutions: async (afterId, expected) => (await settledExecutions(state, afterId, expected, 120_000)).executions,
+			onWorker: (worker) => {
+				state.allWorkers.push(worker);
+				state.workers = [worker];
+			},
+			log: info,
+		});
+		info(describeMemory(run));
+		await checks.check(`memory scenario: ${MEMORY_VIDEOS} videos of ~10 MB posted at once, each received by the sandbox exactly once, byte-exact`, () =>
+			checkMemoryDelivery(run, SECRETS.clientToken),
+		);
+		await checks.check('memory scenario: each execution ran once on the filesystem-mode worker, its file stored in filesystem mode', () => checkMemoryExecutions(run));
+		for (const video of [...videos, warmUp]) rmSync(video.path, { force: true });
 	});
 }
 
@@ -999,15 +1072,20 @@ async function main(): Promise<number> {
 	});
 
 	await checkDatabaseVersion(state, checks);
-	await publishWebhookWorkflow(state, checks);
-	const plans = planBatches(host);
-	await warmUp(state, plans.warmUp);
-	const two = await batchWithTwoWorkers(state, checks, plans.two);
-	await drainOneWorker(state, checks, plans.drain);
-	const one = await batchWithOneWorker(state, checks, plans.one);
-	await faultRun(state, checks, plans.fault);
-	await scanDatabaseAndLogs(state, checks);
-	reportFigures(state, two, one);
+	const rest = await publishWebhookWorkflow(state, checks);
+	if (memoryOnly) {
+		await memoryScenario(state, checks, rest);
+	} else {
+		const plans = planBatches(host);
+		await warmUp(state, plans.warmUp);
+		const two = await batchWithTwoWorkers(state, checks, plans.two);
+		await drainOneWorker(state, checks, plans.drain);
+		const one = await batchWithOneWorker(state, checks, plans.one);
+		await faultRun(state, checks, plans.fault);
+		await memoryScenario(state, checks, rest);
+		await scanDatabaseAndLogs(state, checks);
+		reportFigures(state, two, one);
+	}
 	await stopN8n(state);
 	return summarize(state, checks, started);
 }
