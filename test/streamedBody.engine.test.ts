@@ -113,6 +113,15 @@ test('a redirect is not followed with a file (a streamed body is not sent twice)
 	expect(sandbox.requests).toHaveLength(1);
 });
 
+/** The sandbox learns that a cut-off request ended only once its socket closes, which a loaded machine delays: wait for it (5 s at most). */
+async function sandboxSawTheEnd(): Promise<void> {
+	for (let waited = 0; waited < 5000; waited += 20) {
+		const last = sandbox.requests.at(-1);
+		if (last && (last.incomplete || last.status !== 0)) return;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
 describe('a file that fails while it is being sent', () => {
 	afterEach(() => failStoredStreams(undefined));
 
@@ -122,7 +131,7 @@ describe('a file that fails while it is being sent', () => {
 		// The first stream is the checks' pass over the file's outline; the second is the request body.
 		failStoredStreams({ fromOpen: 2, afterBytes: 2.5 * 1024 * 1024 });
 		const run = await send({ videoSource: 'binary', options: { retries: 2, retryDelay: 5, uninspectable: 'send', maxDurationSeconds: 0 } }, [binaryItem(video)], 'offloaded');
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sandboxSawTheEnd();
 		expect(run.status).toBe('error');
 		expect(run.error?.message).toBe(
 			'Input Binary Field: The video could not be read while it was being sent (storage read failed (test fault)). Nothing was posted: the request was cut off before its end, so Z-API did not take it [item 0]',
