@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES } from './fixtures';
+import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES } from './fixtures';
 import { expectSameMovieMovedToFront } from './fixtures/sameMovie';
 import type { BinaryMode } from './harness/binaryMode';
 import { BINARY_MODES } from './harness/binaryMode';
@@ -68,8 +68,8 @@ describe('Move Index to Front (on by default)', () => {
 	});
 
 	test('QuickTime without ftyp: the moov goes first, the rest follows unchanged', async () => {
-		const file = readFileSync(REAL_WORLD_FIXTURES.qtNoFtypMoovAtEnd);
-		await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES.qtNoFtypMoovAtEnd, 'video/quicktime')]);
+		const file = readFileSync(OTHER_LAYOUT_FIXTURES.qtNoFtypMoovAtEnd);
+		await send({ videoSource: 'binary' }, [fileItem(OTHER_LAYOUT_FIXTURES.qtNoFtypMoovAtEnd, 'video/quicktime')]);
 		await expectSameMovieMovedToFront(file, received());
 		expect((sandbox.accepted()[0].video as { mimeType: string }).mimeType).toBe('video/quicktime');
 	});

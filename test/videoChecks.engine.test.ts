@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { FIXTURES, REAL_WORLD_FIXTURES } from './fixtures';
+import { FIXTURES, OTHER_LAYOUT_FIXTURES } from './fixtures';
 import { runWorkflow } from './harness/runWorkflow';
 import { sandboxCredentials, useSandboxServers } from './harness/sandboxFixture';
 import { runText, SECRETS } from './harness/secrets';
@@ -125,14 +125,14 @@ describe('checks', () => {
 	});
 
 	test('a fragmented 180-second recording is refused by default, naming its length', async () => {
-		const run = await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES.frag180s)]);
+		const run = await send({ videoSource: 'binary' }, [fileItem(OTHER_LAYOUT_FIXTURES.frag180s)]);
 		expect(run.error?.message).toBe('Input Binary Field: The video is 180.0 s long; WhatsApp Status allows 60 s [item 0]');
 		expect(sandbox.requests).toHaveLength(0);
 	});
 
 	test('a fragmented file too long for the box budget: its length is unknown, so it gets the "could not be inspected" treatment', async () => {
 		// frag-180s.mp4's header, then one of its fragments (moof + mdat) 5,001 times: more top-level boxes than the 10,000 read.
-		const original = readFileSync(REAL_WORLD_FIXTURES.frag180s);
+		const original = readFileSync(OTHER_LAYOUT_FIXTURES.frag180s);
 		const firstMoof = original.indexOf('moof') - 4;
 		const pairEnd = firstMoof + original.readUInt32BE(firstMoof) + original.readUInt32BE(firstMoof + original.readUInt32BE(firstMoof));
 		const file = Buffer.concat([original.subarray(0, firstMoof), ...Array.from({ length: 5_001 }, () => original.subarray(firstMoof, pairEnd))]);
@@ -151,23 +151,23 @@ describe('checks', () => {
 		['cutShort', 'The video file is cut short: it ends before the media its own index describes, so it stops early or does not play', /Send the complete file/],
 		['encrypted', 'The video is encrypted (DRM), so WhatsApp cannot play it', /Send a copy without DRM/],
 	] as const)('%s: sent with a warning by default, refused with "Refuse", sent silently with "Send"', async (fixture, message, hint) => {
-		const warned = await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES[fixture])]);
+		const warned = await send({ videoSource: 'binary' }, [fileItem(OTHER_LAYOUT_FIXTURES[fixture])]);
 		expect(warned.status).toBe('success');
 		expect(videoOf(warned).warnings).toEqual([message]);
 		expect(videoOf(warned)).toEqual(expect.objectContaining({ durationSeconds: fixture === 'cutShort' ? 2 : 1, videoCodec: 'H.264' }));
 
 		sandbox.reset();
-		const refused = await send({ videoSource: 'binary', options: { uninspectable: 'refuse' } }, [fileItem(REAL_WORLD_FIXTURES[fixture])]);
+		const refused = await send({ videoSource: 'binary', options: { uninspectable: 'refuse' } }, [fileItem(OTHER_LAYOUT_FIXTURES[fixture])]);
 		expect(refused.error?.message).toBe(`Input Binary Field: ${message} [item 0]`);
 		expect(refused.error?.description).toMatch(hint);
 		expect(sandbox.requests).toHaveLength(0);
 
-		const silent = await send({ videoSource: 'binary', options: { uninspectable: 'send' } }, [fileItem(REAL_WORLD_FIXTURES[fixture])]);
+		const silent = await send({ videoSource: 'binary', options: { uninspectable: 'send' } }, [fileItem(OTHER_LAYOUT_FIXTURES[fixture])]);
 		expect(videoOf(silent).warnings).toEqual([]);
 	});
 
 	test('a portrait phone video: displayed size, rotation and stored size; its only warning is the codec', async () => {
-		const run = await send({ videoSource: 'binary' }, [fileItem(REAL_WORLD_FIXTURES.portraitHevc)]);
+		const run = await send({ videoSource: 'binary' }, [fileItem(OTHER_LAYOUT_FIXTURES.portraitHevc)]);
 		expect(videoOf(run)).toEqual(expect.objectContaining({ width: 96, height: 160, rotation: 270, codedWidth: 160, codedHeight: 96, videoCodec: 'HEVC' }));
 		expect(videoOf(run).warnings).toEqual([expect.stringMatching(/not H.264/)]);
 	});

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { FIXTURES, PROBED_VIDEOS, REAL_WORLD_FIXTURES } from './fixtures';
+import { FIXTURES, PROBED_VIDEOS, OTHER_LAYOUT_FIXTURES } from './fixtures';
 import { withCoverArt } from './fixtures/coverArt';
 import type { BinaryMode } from './harness/binaryMode';
 import { runWorkflow } from './harness/runWorkflow';
@@ -73,21 +73,21 @@ describe('the same facts, warnings and decision from disk, inline binary data an
 
 	test('the verdicts are the ones issue 13 asks for', () => {
 		const sent = (name: string) => fromDisk[name].sent as IDataObject;
-		expect(fromDisk[basename(REAL_WORLD_FIXTURES.frag180s)].refused).toMatch(/^The video is 180\.0 s long; WhatsApp Status allows 60 s \[item \d+\]$/);
+		expect(fromDisk[basename(OTHER_LAYOUT_FIXTURES.frag180s)].refused).toMatch(/^The video is 180\.0 s long; WhatsApp Status allows 60 s \[item \d+\]$/);
 		expect(fromDisk[COVER_ART].refused).toMatch(/^The video is 75\.0 s long/);
 		for (const fragmented of ['fragKeyframe', 'fragEmptyMoov', 'fragMehd', 'cmaf', 'fragNoTfdt'] as const) {
-			const facts = sent(basename(REAL_WORLD_FIXTURES[fragmented]));
+			const facts = sent(basename(OTHER_LAYOUT_FIXTURES[fragmented]));
 			expect(facts.warnings).toEqual([]);
 			expect(Math.abs((facts.durationSeconds as number) - 10)).toBeLessThanOrEqual(0.2);
 		}
-		expect(sent(basename(REAL_WORLD_FIXTURES.portraitH264))).toEqual(expect.objectContaining({ width: 96, height: 160, rotation: 90, codedWidth: 160, codedHeight: 96, warnings: [] }));
-		expect(sent(basename(REAL_WORLD_FIXTURES.anamorphic))).toEqual(expect.objectContaining({ width: 128, height: 96, codedWidth: 96, codedHeight: 96 }));
-		expect(sent(basename(REAL_WORLD_FIXTURES.qtNoFtypMoovFirst))).toEqual(expect.objectContaining({ container: 'quicktime', durationSeconds: 2, warnings: [] }));
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.portraitH264))).toEqual(expect.objectContaining({ width: 96, height: 160, rotation: 90, codedWidth: 160, codedHeight: 96, warnings: [] }));
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.anamorphic))).toEqual(expect.objectContaining({ width: 128, height: 96, codedWidth: 96, codedHeight: 96 }));
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.qtNoFtypMoovFirst))).toEqual(expect.objectContaining({ container: 'quicktime', durationSeconds: 2, warnings: [] }));
 		// Its index is moved to the front (Move Index to Front, on by default) from every source alike.
-		expect(sent(basename(REAL_WORLD_FIXTURES.qtNoFtypMoovAtEnd))).toEqual(expect.objectContaining({ fastStart: true, indexMovedToFront: true, warnings: [] }));
-		expect(sent(basename(REAL_WORLD_FIXTURES.mvhdZero))).toEqual(expect.objectContaining({ durationSeconds: 2, warnings: [] }));
-		expect(sent(basename(REAL_WORLD_FIXTURES.cutShort))).toEqual(expect.objectContaining({ durationSeconds: 2, warnings: [expect.stringMatching(/^The video file is cut short/)] }));
-		expect(sent(basename(REAL_WORLD_FIXTURES.encrypted)).warnings).toEqual(['The video is encrypted (DRM), so WhatsApp cannot play it']);
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.qtNoFtypMoovAtEnd))).toEqual(expect.objectContaining({ fastStart: true, indexMovedToFront: true, warnings: [] }));
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.mvhdZero))).toEqual(expect.objectContaining({ durationSeconds: 2, warnings: [] }));
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.cutShort))).toEqual(expect.objectContaining({ durationSeconds: 2, warnings: [expect.stringMatching(/^The video file is cut short/)] }));
+		expect(sent(basename(OTHER_LAYOUT_FIXTURES.encrypted)).warnings).toEqual(['The video is encrypted (DRM), so WhatsApp cannot play it']);
 		expect(sent(basename(FIXTURES.webm)).warnings).toEqual([expect.stringMatching(/^The video could not be inspected: it is not an MP4\/QuickTime file/)]);
 		expect(fromDisk[basename(FIXTURES.png)].refused).toMatch(/^The file is a PNG image, not a video \(it was labelled video\/mp4\)/);
 	});

@@ -5,7 +5,6 @@
  * the same (`-c copy -f framemd5`), the decoded video frames must be the same, and the streams and
  * duration unchanged. Run with `npm run test:media` (needs ffmpeg and ffprobe).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +12,13 @@ import { join } from 'node:path';
 import { moveIndexToFront } from '../../nodes/ZApi/media/mp4/fastStart';
 import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
 import { joinPieces } from '../../nodes/ZApi/media/mp4/partAssembler';
-import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES } from '../fixtures';
+import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES } from '../fixtures';
 import { expectSameMovieMovedToFront } from '../fixtures/sameMovie';
+import { run } from './judge';
 
 const work = mkdtempSync(join(tmpdir(), 'zapi-faststart-media-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(command: string, args: string[]): { stdout: string; stderr: string } {
-	try {
-		const stdout = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-		return { stdout, stderr: '' };
-	} catch (error) {
-		const failed = error as { stdout?: string; stderr?: string; message: string };
-		return { stdout: failed.stdout ?? '', stderr: failed.stderr || failed.message };
-	}
-}
-
-/** One hash per line ffmpeg's framemd5 muxer writes (stream, timestamps, size, MD5), comments left out. */
 function framemd5(path: string, args: string[]): string[] {
 	const { stdout, stderr } = run('ffmpeg', ['-v', 'error', '-i', path, ...args, '-f', 'framemd5', '-']);
 	expect(stderr).toBe('');
@@ -60,13 +49,13 @@ const CASES: Array<[string, string]> = [
 	['edit list starting inside a GOP', SPLIT_FIXTURES.editList],
 	['audio longer than video', SPLIT_FIXTURES.audioLonger],
 	['QuickTime with a timecode track', SPLIT_FIXTURES.quicktimeTimecode],
-	['rotated portrait H.264', REAL_WORLD_FIXTURES.portraitH264],
+	['rotated portrait H.264', OTHER_LAYOUT_FIXTURES.portraitH264],
 ];
 
 const AS_RECORDED: Array<[string, string]> = [
 	['moov at the end, 65 s', SPLIT_FIXTURES.moovAtEnd],
 	['moov at the end, 2 s', FIXTURES.h264MoovAtEnd],
-	['QuickTime without ftyp, moov at the end', REAL_WORLD_FIXTURES.qtNoFtypMoovAtEnd],
+	['QuickTime without ftyp, moov at the end', OTHER_LAYOUT_FIXTURES.qtNoFtypMoovAtEnd],
 ];
 
 describe('Move Index to Front: the fast-start copy decodes with ffmpeg to the same frames', () => {

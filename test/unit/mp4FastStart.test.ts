@@ -10,12 +10,12 @@ import type { MovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { bufferSource, joinPieces, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import type { InlineMedia } from '../../nodes/ZApi/media/source';
 import type { StreamedMedia } from '../../nodes/ZApi/media/splitSource';
-import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES } from '../fixtures';
+import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES } from '../fixtures';
 import { expectSameMovieMovedToFront } from '../fixtures/sameMovie';
 
 const MOOV_AT_END = {
 	h264: FIXTURES.h264MoovAtEnd,
-	quicktimeWithoutFtyp: REAL_WORLD_FIXTURES.qtNoFtypMoovAtEnd,
+	quicktimeWithoutFtyp: OTHER_LAYOUT_FIXTURES.qtNoFtypMoovAtEnd,
 	split65s: SPLIT_FIXTURES.moovAtEnd,
 };
 

@@ -13,7 +13,7 @@ import { base64ByteSource, byteSourceOf, type ByteSource } from '../../nodes/ZAp
 import { isHeaderProblem, parseBoxHeader } from '../../nodes/ZApi/media/mp4/boxHeader';
 import { BoxWalker, type Box, type BoxBudget, type Region } from '../../nodes/ZApi/media/mp4/boxWalker';
 import { bufferSource, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
-import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES } from '../fixtures';
+import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES } from '../fixtures';
 import { concat, latin1, u32, u64 } from '../fixtures/boxes';
 
 /** xorshift32: small, seeded, the same sequence on every run. */
@@ -66,7 +66,7 @@ function randomTree(random: (limit: number) => number, depth: number): Uint8Arra
 }
 
 /** Real files with a few header bytes (sizes and types) overwritten. */
-const REAL = [FIXTURES.h264, FIXTURES.h264MoovAtEnd, FIXTURES.quicktime, REAL_WORLD_FIXTURES.fragKeyframe, REAL_WORLD_FIXTURES.cmaf, SPLIT_FIXTURES.editList].map(
+const REAL = [FIXTURES.h264, FIXTURES.h264MoovAtEnd, FIXTURES.quicktime, OTHER_LAYOUT_FIXTURES.fragKeyframe, OTHER_LAYOUT_FIXTURES.cmaf, SPLIT_FIXTURES.editList].map(
 	(path) => Uint8Array.from(readFileSync(path)),
 );
 

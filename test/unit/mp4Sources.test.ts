@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 
 import { base64ByteSource, byteSourceOf, type ByteSource } from '../../nodes/ZApi/media/bytes';
 import { inspectMp4, inspectMp4WithStats } from '../../nodes/ZApi/media/mp4/inspector';
-import { FIXTURES, PROBED_VIDEOS, REAL_WORLD_FIXTURES } from '../fixtures';
+import { FIXTURES, PROBED_VIDEOS, OTHER_LAYOUT_FIXTURES } from '../fixtures';
 import { withCoverArt } from '../fixtures/coverArt';
 
 const ALL_FILES = [...new Set([...PROBED_VIDEOS, ...Object.values(FIXTURES)])];
@@ -87,7 +87,7 @@ describe('one reader for bytes and Base64 text', () => {
 	});
 
 	test('the read budget stops the reader, the same way from every source', () => {
-		const file = readFileSync(REAL_WORLD_FIXTURES.cmaf);
+		const file = readFileSync(OTHER_LAYOUT_FIXTURES.cmaf);
 		const fromBytes = inspectMp4WithStats(file, { maxBytes: 600 });
 		expect(fromBytes.stats.bytesRead).toBeLessThanOrEqual(600);
 		expect(fromBytes.inspection.complete).toBe(false);

@@ -12,7 +12,7 @@ import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
 import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
 import { checkVideo, DEFAULT_VIDEO_CHECKS } from '../../nodes/ZApi/media/videoChecks';
-import { FIXTURES, REAL_WORLD_FIXTURES, SPLIT_FIXTURES, SPLIT_REPRODUCTIONS } from '../fixtures';
+import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES, SPLIT_REPRODUCTIONS } from '../fixtures';
 
 const NO_BYTE_LIMIT = { maxBytes: Infinity, maxParts: 100 };
 const bytesNone = () => 0;
@@ -86,7 +86,7 @@ describe('keyframes from the samples themselves', () => {
 	test('the codec and its NAL length size come from the sample description', async () => {
 		expect(sampleCodec((await videoOf(SPLIT_FIXTURES.h264_61s)).video)).toEqual({ fourcc: 'avc1', nal: { family: 'h264', lengthSize: 4 }, encrypted: false });
 		expect(sampleCodec((await videoOf(SPLIT_FIXTURES.hevc90s)).video)).toEqual({ fourcc: 'hvc1', nal: { family: 'hevc', lengthSize: 4 }, encrypted: false });
-		expect(sampleCodec((await videoOf(REAL_WORLD_FIXTURES.encrypted)).video).encrypted).toBe(true);
+		expect(sampleCodec((await videoOf(OTHER_LAYOUT_FIXTURES.encrypted)).video).encrypted).toBe(true);
 	});
 
 	test('a table that names the frame after each keyframe is corrected from the samples, whatever the chunk size', async () => {
@@ -198,7 +198,7 @@ describe('issue 18: the videos people really have', () => {
 		const media = { kind: 'inline' as const, mimeType: 'video/mp4', bytes: bytes.length, content: bytes };
 		expect(() => checkVideo(media, inspection, { ...DEFAULT_VIDEO_CHECKS, uninspectable: 'refuse' })).not.toThrow();
 		// A file that really is cut short still is.
-		expect(inspectMp4(readFileSync(REAL_WORLD_FIXTURES.cutShort)).cutShort).toBe(true);
+		expect(inspectMp4(readFileSync(OTHER_LAYOUT_FIXTURES.cutShort)).cutShort).toBe(true);
 		const truncated = bytes.subarray(0, bytes.length - 3000);
 		expect(inspectMp4(truncated).cutShort).toBe(true);
 	});
