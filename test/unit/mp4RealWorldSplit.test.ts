@@ -1,0 +1,31 @@
+/**
+ * Split-path fixes found on the real-world corpus (issue 18), each on the file that showed it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
+import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
+import { Timeline } from '../../nodes/ZApi/media/mp4/timeline';
+
+const corpusFile = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'real-world', name));
+
+describe('a fragmented stream whose first fragment starts late (tfdt 8 s in, no edit list)', () => {
+	const bytes = corpusFile('ff-bug1718709_low_res.mp4');
+
+	test('its presentation starts at its first sample, not 8 s of nothing before it', async () => {
+		const index = await readMovieIndex(bufferSource(bytes), bytes.length);
+		const movie = readSampleMovie(index.moov, bytes.length, index.fragments);
+		const [video] = movie.tracks;
+		expect(video.decodeTimes[0]).toBe(722_993);
+		const timeline = new Timeline(video, movie.timescale, video.timescale);
+		expect(timeline.start).toBe(0);
+		// The first frame is shown after its composition offset (B-frames): 0.12 s, not 8.15 s.
+		expect(timeline.presentationOf(0) / video.timescale).toBeCloseTo(0.12, 6);
+		expect(timeline.end / video.timescale).toBeCloseTo(6.12, 6);
+	});
+
+	test('cuts into parts of its 2 s keyframe interval (before: "no keyframe between 0.0 s and 10.2 s")', async () => {
+		const prepared = await prepareSplit(bufferSource(bytes), bytes.length, { maxPartSeconds: 2.13, mode: 'split', maxParts: 100 });
+		expect(prepared.plan.parts.map((part) => part.startSeconds)).toEqual([expect.closeTo(0.12, 6), expect.closeTo(2.12, 6), expect.closeTo(4.12, 6)]);
+	});
+});
