@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
 import { Timeline } from '../../nodes/ZApi/media/mp4/timeline';
+import { MediaError } from '../../nodes/ZApi/InputError';
 
 const corpusFile = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'real-world', name));
 
@@ -27,5 +28,16 @@ describe('a fragmented stream whose first fragment starts late (tfdt 8 s in, no 
 	test('cuts into parts of its 2 s keyframe interval (before: "no keyframe between 0.0 s and 10.2 s")', async () => {
 		const prepared = await prepareSplit(bufferSource(bytes), bytes.length, { maxPartSeconds: 2.13, mode: 'split', maxParts: 100 });
 		expect(prepared.plan.parts.map((part) => part.startSeconds)).toEqual([expect.closeTo(0.12, 6), expect.closeTo(2.12, 6), expect.closeTo(4.12, 6)]);
+	});
+});
+
+describe('a track whose media header (mdhd) timescale is corrupted (0xF800001E: 30 with its top bits set)', () => {
+	const bytes = corpusFile('ff-crash-1833896.mp4');
+
+	test('is refused as damaged, not cut into parts that carry the bad timescale (ffprobe timed one as 902 s)', async () => {
+		const index = await readMovieIndex(bufferSource(bytes), bytes.length);
+		expect(() => readSampleMovie(index.moov, bytes.length)).toThrow(
+			new MediaError("The video's index (moov) is damaged: a track's timescale (4160749598) is out of range, so it cannot be split", ''),
+		);
 	});
 });

@@ -268,6 +268,9 @@ function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: 
 	if (mediaHeader.version > 1) throw damaged('a media header (mdhd) has an unknown version');
 	const { timescale } = readTimedHeader(reader.content(mdhd), mediaHeader.version);
 	if (timescale === 0) throw damaged('a track has a zero timescale');
+	// ffmpeg, and the players built on it, read a timescale as a signed 32-bit number; one above
+	// 2^31 - 1 is a corrupted header to them (they time the track in whole seconds instead).
+	if (timescale > 0x7fff_ffff) throw damaged(`a track's timescale (${timescale}) is out of range`);
 
 	const minf = required(mdiaChildren, 'minf', 'mdia');
 	const minfChildren = reader.inside(minf);
