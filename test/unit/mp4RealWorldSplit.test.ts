@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
-import { Timeline } from '../../nodes/ZApi/media/mp4/timeline';
+import { partTicksPerSecond, Timeline } from '../../nodes/ZApi/media/mp4/timeline';
 import { MediaError } from '../../nodes/ZApi/InputError';
 
 const corpusFile = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'real-world', name));
@@ -39,5 +39,25 @@ describe('a track whose media header (mdhd) timescale is corrupted (0xF800001E: 
 		expect(() => readSampleMovie(index.moov, bytes.length)).toThrow(
 			new MediaError("The video's index (moov) is damaged: a track's timescale (4160749598) is out of range, so it cannot be split", ''),
 		);
+	});
+});
+
+describe("the parts' movie timescale", () => {
+	test('is the video timescale, times the least whole number that makes a tick at most a millisecond', () => {
+		expect(partTicksPerSecond(24)).toBe(1008);
+		expect(partTicksPerSecond(600)).toBe(1200);
+		expect(partTicksPerSecond(1000)).toBe(1000);
+		expect(partTicksPerSecond(90_000)).toBe(90_000);
+	});
+
+	test("ends the audio of a 24-per-second video's last part with its last sample, not up to 41 ms before (openshot-sintel_trailer-720p.mp4)", async () => {
+		const bytes = corpusFile('openshot-sintel_trailer-720p.mp4');
+		const prepared = await prepareSplit(bufferSource(bytes), bytes.length, { maxPartSeconds: 10.43, mode: 'split', maxParts: 100 });
+		const last = prepared.plan.parts[prepared.plan.parts.length - 1];
+		const audio = last.slices.find((slice) => slice.track.kind === 'audio')!;
+		expect(audio.track.timescale).toBe(48_000);
+		// The source's audio ends 51.946667 s in (2,435 AAC frames of 1,024 samples at 48 kHz).
+		const audioEndSeconds = last.startSeconds + audio.edits.reduce((sum, [length]) => sum + length, 0) / partTicksPerSecond(24);
+		expect(Math.abs(audioEndSeconds - (2435 * 1024) / 48_000)).toBeLessThanOrEqual(0.001);
 	});
 });
