@@ -24,7 +24,6 @@ const KNOWN_FAILING: Record<string, string> = {
 	'ff-wpt-css-ui-test.mp4': "duration 6.549 s where ffprobe's format says 6.502 s; ffprobe's own last audio packet ends at 6.548 s, so the reader is likely right and ffprobe's fragmented-file duration is not (the comparison needs packet-level end times)",
 	'ff-test_case_1388991.mp4': 'displayed size 320x240 (track header) where ffprobe shows 192x144 (176x144 with the 12:11 pixel aspect ratio of the MPEG-4 Visual bitstream)',
 	'tracker-mov-basic.mov': 'nothing read: "compressed moov (cmov) is not supported" (ffprobe: SVQ1 192x144, 5.97 s)',
-	'exiftool-QuickTime.mov': "audio codec 'raw ' (QuickTime's 8-bit PCM fourcc, shown verbatim) where ffprobe says pcm_u8 (PCM)",
 };
 
 if (Object.keys(KNOWN_FAILING).length > 0) {
