@@ -23,7 +23,17 @@ const KNOWN_FAILING: Record<string, string> = {
 	'ff-bug1718709_low_res.mp4': 'duration 14.03 s where ffprobe says 47,721.86 s: ffprobe counts from time 0 of a timeline whose first fragment starts 13 hours in; the 14.03 s of media is likely right, so the comparison, not the reader, needs fixing here (packet-level end times)',
 	'ff-wpt-css-ui-test.mp4': "duration 6.549 s where ffprobe's format says 6.502 s; ffprobe's own last audio packet ends at 6.548 s, so the reader is likely right and ffprobe's fragmented-file duration is not (the comparison needs packet-level end times)",
 	'ff-test_case_1388991.mp4': 'displayed size 320x240 (track header) where ffprobe shows 192x144 (176x144 with the 12:11 pixel aspect ratio of the MPEG-4 Visual bitstream)',
-	'tracker-mov-basic.mov': 'nothing read: "compressed moov (cmov) is not supported" (ffprobe: SVQ1 192x144, 5.97 s)',
+};
+
+/**
+ * Files the node cannot inspect by design, each with the one issue it must state instead (and why).
+ * Their users get that clear outcome, never a guess.
+ */
+const CANNOT_INSPECT: Record<string, { issue: string; why: string }> = {
+	'tracker-mov-basic.mov': {
+		issue: 'compressed moov (cmov) is not supported',
+		why: "its index is zlib-compressed (cmov, a 1990s QuickTime option); community nodes may import only n8n-workflow and a short allow-list (node's zlib is not on it), and the node ships no inflater of its own",
+	},
 };
 
 if (Object.keys(KNOWN_FAILING).length > 0) {
@@ -34,6 +44,10 @@ if (Object.keys(KNOWN_FAILING).length > 0) {
 function checkInspection(entry: (typeof CORPUS)[number]): void {
 	const bytes = readFileSync(entry.fullPath);
 	const inspection = inspectMp4(bytes);
+	if (Object.hasOwn(CANNOT_INSPECT, entry.file)) {
+		expect(inspection).toMatchObject({ complete: false, tracks: [], issues: [CANNOT_INSPECT[entry.file].issue] });
+		return;
+	}
 	if (entry.expect === 'refuse') expect(inspection.encrypted).toBe(true);
 	if (entry.expect === 'damaged') {
 		// ffprobe guesses around the damage (a timescale of 0 becomes 1): the reader must either agree or say what it could not read.
