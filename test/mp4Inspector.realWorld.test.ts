@@ -17,9 +17,6 @@ import { CORPUS } from './fixtures/realWorld';
  * reader is fixed; a file listed here that starts to pass fails the suite, so the list stays true.
  */
 const KNOWN_FAILING: Record<string, string> = {
-	'ff-gizmo-frag.mp4': 'duration 5.589 s (the movie header, copied from the unfragmented source) where the fragments hold 2.0 s (ffprobe: 2.0 s)',
-	'ff-bipbop-clearkey-keyrotation-clear-lead-video.mp4': 'duration 9.843 s (movie header) where the video track read from its fragments lasts 9.938 s (ffprobe: 9.938 s)',
-	'ff-test_case_1519617-track2-trafs-removed.mp4': 'duration 10.032 s (movie header) where only 9.843 s of media is in the fragments (the audio fragments were removed; ffprobe: 9.843 s)',
 	'ff-bug1718709_low_res.mp4': 'duration 14.03 s where ffprobe says 47,721.86 s: ffprobe counts from time 0 of a timeline whose first fragment starts 13 hours in; the 14.03 s of media is likely right, so the comparison, not the reader, needs fixing here (packet-level end times)',
 	'ff-wpt-css-ui-test.mp4': "duration 6.549 s where ffprobe's format says 6.502 s; ffprobe's own last audio packet ends at 6.548 s, so the reader is likely right and ffprobe's fragmented-file duration is not (the comparison needs packet-level end times)",
 	'ff-test_case_1388991.mp4': 'displayed size 320x240 (track header) where ffprobe shows 192x144 (176x144 with the 12:11 pixel aspect ratio of the MPEG-4 Visual bitstream)',
