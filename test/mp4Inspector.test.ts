@@ -485,8 +485,13 @@ describe('inspectMp4 on fragmented files (moov with mvex, media in moof + mdat)'
 		expect(inspectMp4(file).durationSeconds).toBeCloseTo(1 + 12_000 / 90_000, 9);
 	});
 
-	test('mehd, when present, is the duration', () => {
+	test('the fragments, not mehd, are the duration (mehd may be stale: copied from the file the fragments were cut from)', () => {
 		const file = fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', mehd(7_500), trex(1, 100))], moof(1, traf(tfhd(1), tfdt(0), trun(10))));
+		expect(inspectMp4(file).durationSeconds).toBe(1);
+	});
+
+	test('mehd is the duration when no fragment is there to read (the index alone)', () => {
+		const file = fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', mehd(7_500), trex(1, 100))]);
 		expect(inspectMp4(file).durationSeconds).toBe(7.5);
 	});
 

@@ -24,7 +24,12 @@ export function run(command: string, args: string[]): { stdout: string; stderr: 
  * and what ffmpeg complained of while decoding the video and the audio (one pass: decoding is the slow part).
  */
 export function decodedFrames(path: string): { hashes: string[]; stderr: string } {
-	const { stdout, stderr } = run('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'framemd5', '-', '-map', '0:a:0?', '-f', 'null', '-']);
+	// Every picture the decoder makes, once: -fps_mode passthrough, or ffmpeg's frame-rate sync drops
+	// frames whose times round to one output tick (a VLC file's 1 µs sample pairs) and does so
+	// differently at a part's end than mid-source; -strict strict, or the H.264 decoder, guessing the
+	// B-frame reorder depth of a stream whose SPS does not say it, drops a picture each time it has to
+	// guess again (a different picture in a part, which starts with a fresh decoder, than in the source).
+	const { stdout, stderr } = run('ffmpeg', ['-v', 'error', '-strict', 'strict', '-i', path, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'framemd5', '-', '-map', '0:a:0?', '-f', 'null', '-']);
 	const hashes = stdout
 		.split('\n')
 		.filter((line) => line !== '' && !line.startsWith('#'))

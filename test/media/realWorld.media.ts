@@ -20,18 +20,7 @@ import { decodedFrames, judgePart, longestKeyframeGap, packets, probe, run, seco
  * Files the splitter does not handle as issue 18 asks yet, each with what goes wrong today. The lead
  * empties this as fixes land; a listed file that starts to pass fails the suite, so the list stays true.
  */
-const KNOWN_FAILING: Record<string, string> = {
-	'ff-gizmo-frag.mp4': 'not refused: the encrypted (encv) video is cut into parts',
-	'ff-tearsofsteel_1frame_encrypted.mp4': 'not refused: the encrypted (encv) video is cut into parts',
-	'ff-bipbop-clearkey-keyrotation-clear-lead-video.mp4': 'not refused: the encrypted (encv) video is cut into parts',
-	'ff-bear-640x360-v_frag-cenc-key_rotation.mp4': 'not refused: the encrypted (encv) video is cut into parts',
-	'ff-sample-encrypted-sgpdstbl-sbgptraf.mp4': 'not refused: the encrypted (encv) video is cut into parts',
-	'ff-pixel_aspect_ratio.mp4': 'frames lost: the parts decode to 709 frames, the source to 711',
-	'ff-bug1718709_low_res.mp4':
-		'refused: "The video has no keyframe between 0.0 s and 10.2 s (a gap of 10.2 s), so it cannot be cut into parts of at most 1.38 s", though ffprobe flags a keyframe at least every 1.37 s in its fragments',
-	'ff-crash-1833896.mp4': 'a part of 902 s by its header (Maximum Duration 24.01 s; the source lasts 30 s): a timescale mixed up in the part',
-	'openshot-sintel_trailer-720p.mp4': "a part whose audio ends 30 ms away from its video's end (more than one AAC frame at 48 kHz, 21 ms)",
-};
+const KNOWN_FAILING: Record<string, string> = {};
 
 if (Object.keys(KNOWN_FAILING).length > 0) {
 	// eslint-disable-next-line no-console
@@ -50,7 +39,7 @@ async function splitAndJudge(entry: CorpusFile & { fullPath: string }): Promise<
 	const source = entry.fullPath;
 	const sourcePackets = packets(source);
 	const sourceVideo = sourcePackets.filter((packet) => packet.codec_type === 'video');
-	const gap = longestKeyframeGap(sourceVideo);
+	const gap = entry.keyframeGapSeconds ?? longestKeyframeGap(sourceVideo);
 	// Just above the longest gap (and at least the node's 1 s minimum): the tightest cut that exists.
 	const maxPartSeconds = Math.max(1, Math.ceil(gap * 100 + 1) / 100);
 	const { prepared, paths } = await writeParts(work, entry.file, source, { maxPartSeconds, mode: 'split', maxParts: ANY_NUMBER_OF_PARTS });

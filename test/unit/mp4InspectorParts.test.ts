@@ -33,6 +33,9 @@ describe('codecNames', () => {
 	test('friendly names, unknown fourccs verbatim', () => {
 		expect(describeVideoCodec('hvc1')).toBe('HEVC');
 		expect(describeAudioCodec('mp4a')).toBe('AAC');
+		// QuickTime's 8-bit PCM (exiftool-QuickTime.mov in the real-world corpus; ffprobe: pcm_u8).
+		expect(describeAudioCodec('raw ')).toBe('PCM');
+		expect(describeAudioCodec('in24')).toBe('PCM');
 		expect(describeVideoCodec('zzzz')).toBe('zzzz');
 		expect(describeVideoCodec('constructor')).toBe('constructor');
 	});

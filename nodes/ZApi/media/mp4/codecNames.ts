@@ -52,6 +52,12 @@ const AUDIO_CODEC_NAMES: Readonly<Record<string, string>> = {
 	lpcm: 'PCM',
 	ipcm: 'PCM',
 	fpcm: 'PCM',
+	// QuickTime's own PCM fourccs: 8-bit unsigned ('raw '), 24/32-bit integer, 32/64-bit float.
+	'raw ': 'PCM',
+	in24: 'PCM',
+	in32: 'PCM',
+	fl32: 'PCM',
+	fl64: 'PCM',
 	ulaw: 'G.711 µ-law',
 	alaw: 'G.711 A-law',
 	mha1: 'MPEG-H Audio',

@@ -22,8 +22,11 @@ export function describeMovie(context: InspectContext, movie: MovieFacts): Movie
 	const longestTrack = tracks.reduce((longest, track) => Math.max(longest, track.durationSeconds ?? 0), 0) || undefined;
 	let durationSeconds: number | undefined;
 	if (movie.fragments) {
-		// moov of a fragmented file describes at most its first fragment: mehd, else the fragments tell.
-		durationSeconds = secondsOf(movie.fragments.totalDuration, movie.timescale) ?? longestTrack;
+		// moov of a fragmented file describes at most its first fragment. The fragments hold what
+		// plays: mehd may be stale (copied from the file it was cut from, fragments removed since),
+		// so it counts only when no fragment could be read.
+		const fragmentsEnd = movie.tracks.reduce((longest, track, index) => (track.fragmentsEnd ? Math.max(longest, tracks[index].durationSeconds ?? 0) : longest), 0) || undefined;
+		durationSeconds = fragmentsEnd ?? secondsOf(movie.fragments.totalDuration, movie.timescale) ?? longestTrack;
 	} else {
 		// Some muxers leave mvhd at 0 and keep the length in the tracks only.
 		durationSeconds = secondsOf(movie.duration, movie.timescale) ?? longestTrack;

@@ -6,6 +6,7 @@
 import { BoxWriter } from './boxWriter';
 import type { PartPlan, TrackSlice } from './planParts';
 import type { SampleMovie } from './sampleTables';
+import { partTicksPerSecond } from './timeline';
 
 /** A byte range of the source copied into a part. */
 export interface PartCopy {
@@ -172,7 +173,8 @@ function defaultFileType(): Uint8Array {
 }
 
 function buildMoov(movie: SampleMovie, part: PartPlan, chunks: Chunk[], wide: boolean, offsetPositions: number[]): Uint8Array {
-	const timescale = part.slices.find((slice) => slice.track.kind === 'video')?.track.timescale ?? movie.timescale;
+	const video = part.slices.find((slice) => slice.track.kind === 'video')?.track;
+	const timescale = video ? partTicksPerSecond(video.timescale) : movie.timescale;
 	const duration = part.endTicks - part.startTicks;
 	// About 16 bytes of tables per sample: one allocation instead of a dozen doublings.
 	const moov = new BoxWriter(part.slices.reduce((sum, slice) => sum + (slice.end - slice.first) * 16, 4096));

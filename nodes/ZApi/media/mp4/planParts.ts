@@ -12,7 +12,7 @@ import type { SampleMovie, SampleTrack } from './sampleTables';
 import { sampleCodec } from './keyframes';
 import type { CutPlan } from './planner';
 import { chooseCuts, thinPoints } from './planner';
-import { Timeline } from './timeline';
+import { partTicksPerSecond, Timeline } from './timeline';
 
 export interface SplitOptions {
 	/** Longest part, in seconds. */
@@ -37,7 +37,7 @@ export interface TrackSlice {
 export interface PartPlan {
 	/** 1-based. */
 	number: number;
-	/** In video ticks of the source presentation (the part's own timescale is the same). */
+	/** In ticks of the source presentation (partTicksPerSecond; the part's own movie timescale is the same). */
 	startTicks: number;
 	endTicks: number;
 	startSeconds: number;
@@ -102,8 +102,9 @@ export function movieSeconds(movie: SampleMovie): number | undefined {
 	const { video } = chooseVideoTrack(movie);
 	if (video.timescale === 0) return undefined;
 	const tracks = movie.tracks.filter((track) => track === video || track.kind === 'audio');
-	const end = Math.max(...tracks.map((track) => new Timeline(track, movie.timescale, video.timescale).end));
-	return end > 0 ? end / video.timescale : undefined;
+	const ticksPerSecond = partTicksPerSecond(video.timescale);
+	const end = Math.max(...tracks.map((track) => new Timeline(track, movie.timescale, ticksPerSecond).end));
+	return end > 0 ? end / ticksPerSecond : undefined;
 }
 
 interface Bound {
@@ -119,7 +120,7 @@ export function planParts(movie: SampleMovie, options: SplitOptions): SplitPlan 
 	const tracks = movie.tracks.filter((track) => track === video || track.kind === 'audio');
 	refuseEncrypted(tracks);
 	if (video.sampleCount === 0) throw new MediaError('The video track has no frames', 'Send a video with frames in it.');
-	const ticksPerSecond = video.timescale;
+	const ticksPerSecond = partTicksPerSecond(video.timescale);
 	const maxTicks = Math.floor(options.maxPartSeconds * ticksPerSecond);
 	if (!(maxTicks > 0)) throw new MediaError('The Maximum Duration is too short to cut the video', 'Set Options > Maximum Duration (Seconds) to at least 1.');
 	const timelines = tracks.map((track) => new Timeline(track, movie.timescale, ticksPerSecond));
@@ -264,7 +265,7 @@ function planBounds(
 	options: SplitOptions,
 ): Bound[] | MediaError {
 	const { start, entry, end, videoEnd, maxTicks } = span;
-	const ticksPerSecond = tracks.find((track) => track.kind === 'video')!.timescale;
+	const ticksPerSecond = partTicksPerSecond(tracks.find((track) => track.kind === 'video')!.timescale);
 	const maxParts = options.maxParts ?? MAX_PARTS;
 	const maxBytes = options.maxPartBytes ?? STATUS_VIDEO_MAX_BYTES;
 	const sizes = sizeIndex(movie, tracks, timelines);

@@ -188,12 +188,29 @@ function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | 
 			tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
 		);
 		const fromFragments = readFragmentSamples(fragments, defaults, fileBytes, MAX_SAMPLES - samples, startTimes);
+		const fragmentOnly = tracks.map((track) => track.sampleCount === 0);
 		for (const [index, track] of tracks.entries()) {
 			const extra = fromFragments.get(track.trackId);
 			if (extra) tracks[index] = appendSamples(track, extra);
 		}
+		if (fragmentOnly.every(Boolean)) return { timescale, mvhd: reader.copy(mvhdBox), tracks: startAtFirstFragment(tracks), skippedTracks };
 	}
 	return { timescale, mvhd: reader.copy(mvhdBox), tracks, skippedTracks };
+}
+
+/**
+ * A stream cut from a live or MSE session: its first fragment's decode time (tfdt) is where the
+ * stream stood when it was captured, seconds or hours in, with no edit list to say where the
+ * presentation starts. Players start at the first sample, so the presentation starts there too
+ * (the same seconds taken off every track, keeping them in sync), not at a stretch of nothing.
+ */
+function startAtFirstFragment(tracks: SampleTrack[]): SampleTrack[] {
+	const withoutEdits = (track: SampleTrack) => track.emptyEditTicks === 0 && track.mediaStart === 0 && track.editDuration === undefined;
+	const timed = tracks.filter((track) => track.sampleCount > 0);
+	if (timed.length === 0 || !tracks.every(withoutEdits)) return tracks;
+	const lateSeconds = Math.min(...timed.map((track) => track.decodeTimes[0] / track.timescale));
+	if (!(lateSeconds > 0)) return tracks;
+	return tracks.map((track) => ({ ...track, mediaStart: Math.floor(lateSeconds * track.timescale) }));
 }
 
 /** trex boxes: each track's default sample description, duration, size and flags. */
@@ -251,6 +268,9 @@ function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: 
 	if (mediaHeader.version > 1) throw damaged('a media header (mdhd) has an unknown version');
 	const { timescale } = readTimedHeader(reader.content(mdhd), mediaHeader.version);
 	if (timescale === 0) throw damaged('a track has a zero timescale');
+	// ffmpeg, and the players built on it, read a timescale as a signed 32-bit number; one above
+	// 2^31 - 1 is a corrupted header to them (they time the track in whole seconds instead).
+	if (timescale > 0x7fff_ffff) throw damaged(`a track's timescale (${timescale}) is out of range`);
 
 	const minf = required(mdiaChildren, 'minf', 'mdia');
 	const minfChildren = reader.inside(minf);

@@ -1,8 +1,17 @@
 /**
  * A track's samples on the source's presentation timeline (after its edit list), in ticks of the
- * video track, which is also the parts' movie timescale.
+ * parts' movie timescale (partTicksPerSecond).
  */
 import type { SampleTrack } from './sampleTables';
+
+/**
+ * The parts' movie timescale, which the plan counts in: the video's own, times the least whole
+ * number that makes a tick at most a millisecond. Edit lists are written in it, so a coarse one
+ * (a 24-per-second video) would end the audio up to a tick (41 ms) short of its last sample.
+ */
+export function partTicksPerSecond(videoTimescale: number): number {
+	return videoTimescale * Math.max(1, Math.ceil(1000 / videoTimescale));
+}
 
 /** Where each sample of one track is shown after the source's edit list. */
 export class Timeline {
