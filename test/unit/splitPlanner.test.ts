@@ -11,6 +11,7 @@ import { chooseCuts, thinPoints } from '../../nodes/ZApi/media/mp4/planner';
 import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
 import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
+import { sourceOf } from '../../nodes/ZApi/media/splitSource';
 import { checkVideo, DEFAULT_VIDEO_CHECKS } from '../../nodes/ZApi/media/videoChecks';
 import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES, SPLIT_REPRODUCTIONS } from '../fixtures';
 import { CORPUS } from '../fixtures/realWorld';
@@ -106,7 +107,7 @@ describe('keyframes from the samples themselves', () => {
 		}
 	});
 
-	test('the samples are read where they are when the node holds the file, and front to back when it streams: the same verdicts on every real-world H.264/HEVC file', async () => {
+	test('the samples are read where they are when the node holds the file (bytes or Base64 text), and front to back when it streams: the same verdicts on every real-world H.264/HEVC file', async () => {
 		const files = CORPUS.filter((entry) => entry.expect !== 'inspect');
 		let compared = 0;
 		for (const entry of files) {
@@ -121,7 +122,10 @@ describe('keyframes from the samples themselves', () => {
 			const nal = video && sampleCodec(video).nal;
 			if (!video || !nal) continue;
 			const direct = await scanKeyframes(bufferSource(bytes), video, nal);
-			expect({ file: entry.file, verdicts: [...(await scanKeyframes(streamedOnly(bytes, 65_536), video, nal))] }).toEqual({ file: entry.file, verdicts: [...direct] });
+			const asBase64 = sourceOf({ kind: 'inline', mimeType: 'video/mp4', bytes: bytes.length, payload: bytes.toString('base64') });
+			for (const source of [streamedOnly(bytes, 65_536), asBase64]) {
+				expect({ file: entry.file, verdicts: [...(await scanKeyframes(source, video, nal))] }).toEqual({ file: entry.file, verdicts: [...direct] });
+			}
 			// Not a scan that finds nothing: a file's first picture is a random-access point.
 			expect({ file: entry.file, first: direct.find((verdict) => verdict !== UNKNOWN) }).toEqual({ file: entry.file, first: 1 });
 			compared++;
