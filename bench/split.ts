@@ -128,15 +128,21 @@ async function main(): Promise<void> {
 	for (const runs of Object.values(contenders)) for (const run of Object.values(runs)) await run();
 	const { prepared, sizes } = await splitAll(stream);
 	const times: Record<string, Record<string, number[]>> = {};
+	// CPU time (user + system, all threads): other jobs on the machine stretch wall time, hardly CPU time.
+	const cpuTimes: Record<string, Record<string, number[]>> = {};
 	for (let rep = 0; rep < REPS; rep++) {
 		for (const [source, runs] of Object.entries(contenders)) {
 			for (const [name, run] of Object.entries(runs)) {
+				const cpuStart = process.cpuUsage();
 				const started = performance.now();
 				await run();
 				((times[source] ??= {})[name] ??= []).push(performance.now() - started);
+				const cpu = process.cpuUsage(cpuStart);
+				((cpuTimes[source] ??= {})[name] ??= []).push((cpu.user + cpu.system) / 1000);
 			}
 		}
 	}
+	const cpuMedian = (source: string, name: string) => median(cpuTimes[source][name]);
 	const readTimes = times.stored['read once'];
 	const floorTimes = times.stored['read twice (floor)'];
 	const splitTimes = times.stored.split;
@@ -217,6 +223,8 @@ async function main(): Promise<void> {
 			overReadPaired: ratio(paired(splitTimes, readTimes)),
 			overFloorPaired: ratio(paired(splitTimes, floorTimes)),
 			overFloorMedians: ratio(splitMedian / median(floorTimes)),
+			cpuMs: { read: cpuMedian('stored', 'read once'), floor: cpuMedian('stored', 'read twice (floor)'), split: cpuMedian('stored', 'split') },
+			overFloorCpu: ratio(cpuMedian('stored', 'split') / cpuMedian('stored', 'read twice (floor)')),
 		},
 		held: {
 			decodeMs: decodeTimes.map(Math.round),
@@ -225,6 +233,8 @@ async function main(): Promise<void> {
 			medianSplitMs: Math.round(median(heldSplitTimes)),
 			overDecodePaired: ratio(paired(heldSplitTimes, decodeTimes)),
 			overDecodeMedians: ratio(median(heldSplitTimes) / median(decodeTimes)),
+			cpuMs: { decode: cpuMedian('held', 'decode once'), split: cpuMedian('held', 'split') },
+			overDecodeCpu: ratio(cpuMedian('held', 'split') / cpuMedian('held', 'decode once')),
 		},
 		peakAboveBaselineBytes: rawSplit,
 		livePeakAboveBaselineBytes: liveSplit,
@@ -242,10 +252,12 @@ async function main(): Promise<void> {
 	console.log(`  read twice (floor): median ${ms(median(floorTimes))} (${runs(floorTimes)})`);
 	console.log(`  split:              median ${ms(splitMedian)} (${runs(splitTimes)})`);
 	console.log(`  split / floor: ${result.stored.overFloorPaired}x median of the paired runs, ${result.stored.overFloorMedians}x of the medians (target <= 1.5x); split / one read: ${result.stored.overReadPaired}x paired`);
+	console.log(`  CPU time, medians: read once ${ms(result.stored.cpuMs.read)}, read twice ${ms(result.stored.cpuMs.floor)}, split ${ms(result.stored.cpuMs.split)}: split / floor ${result.stored.overFloorCpu}x`);
 	console.log('Held file (Base64 text, inline binary mode), read where needed:');
 	console.log(`  decode once:        median ${ms(median(decodeTimes))} (${runs(decodeTimes)})`);
 	console.log(`  split:              median ${ms(median(heldSplitTimes))} (${runs(heldSplitTimes)})`);
 	console.log(`  split / one decode: ${result.held.overDecodePaired}x median of the paired runs, ${result.held.overDecodeMedians}x of the medians (target <= 1.5x)`);
+	console.log(`  CPU time, medians: decode once ${ms(result.held.cpuMs.decode)}, split ${ms(result.held.cpuMs.split)}: split / one decode ${result.held.overDecodeCpu}x`);
 	console.log(
 		`Peak heap + ArrayBuffers above baseline (median of ${MEMORY_REPS}): ${mb(rawSplit)}; budget 3 x ${mb(largestPart)} + tables ${mb(tableBytes)} = ${mb(budget)}; ratio ${result.memoryRatio} (target <= 1)`,
 	);

@@ -104,7 +104,7 @@ const SAMPLE_HEAD_BYTES = 16;
 function readKeyframesAt(source: ByteSource, track: SampleTrack, nal: NalFormat): KeyframeVerdicts {
 	const verdicts = new Uint8Array(track.sampleCount).fill(UNKNOWN);
 	const headerBytes = nal.lengthSize + 1;
-	const none = new Uint8Array(0);
+	const none: Uint8Array = new Uint8Array(0);
 	for (let sample = 0; sample < track.sampleCount; sample++) {
 		const end = track.offsets[sample] + track.sizes[sample];
 		let head = none;
