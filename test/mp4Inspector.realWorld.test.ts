@@ -19,7 +19,6 @@ import { CORPUS } from './fixtures/realWorld';
 const KNOWN_FAILING: Record<string, string> = {
 	'ff-bug1718709_low_res.mp4':
 		"duration 14.03 s (the media timeline's end: its one fragment's tfdt is 8.03 s, no edit list) where ffprobe says 47,721.86 s, 2^32 ticks at 90 kHz: an unsigned wrap in ffprobe, not a length. The committed ffprobe output has no packets to compare end times with (its last packet ends 14.153 s in, 6.0 s after its first starts); the reference, not the reader, needs fixing here",
-	'ff-test_case_1388991.mp4': 'displayed size 320x240 (track header) where ffprobe shows 192x144 (176x144 with the 12:11 pixel aspect ratio of the MPEG-4 Visual bitstream)',
 };
 
 /**
@@ -50,7 +49,7 @@ function checkInspection(entry: (typeof CORPUS)[number]): void {
 		// ffprobe guesses around the damage (a timescale of 0 becomes 1): the reader must either agree or say what it could not read.
 		const agrees = (() => {
 			try {
-				expectInspectionMatchesFfprobe(inspection, entry.fullPath, entry.durationSeconds);
+				expectInspectionMatchesFfprobe(inspection, entry.fullPath, entry.durationSeconds, entry.displaySize);
 				return true;
 			} catch {
 				return false;
@@ -59,7 +58,7 @@ function checkInspection(entry: (typeof CORPUS)[number]): void {
 		if (!agrees) expect(inspection.complete === false || inspection.issues.length > 0).toBe(true);
 		return;
 	}
-	expectInspectionMatchesFfprobe(inspection, entry.fullPath, entry.durationSeconds);
+	expectInspectionMatchesFfprobe(inspection, entry.fullPath, entry.durationSeconds, entry.displaySize);
 }
 
 describe('the real-world corpus', () => {

@@ -90,6 +90,25 @@ describe('Base64 and data URIs: checked in one pass, decoded only as needed', ()
 			expect(decodeBase64Range(payload, offset, length)).toEqual(mp4.subarray(offset, offset + length));
 		}
 	});
+
+	test('any range of any file, short or long, padded or not, decodes to its bytes (fewer past the end)', () => {
+		const file = Buffer.from(Array.from({ length: 80 }, (_, index) => (index * 151 + 7) & 0xff));
+		for (let size = 0; size <= 80; size++) {
+			const bytes = file.subarray(0, size);
+			const text = bytes.toString('base64');
+			for (let offset = 0; offset <= size + 2; offset++) {
+				for (const length of [0, 1, 2, 3, 5, 16, 17, 64, 65, 100]) {
+					const decoded = decodeBase64Range(text, offset, length);
+					expect({ size, offset, length, decoded: Buffer.from(decoded).toString('hex') }).toEqual({
+						size,
+						offset,
+						length,
+						decoded: bytes.subarray(offset, offset + length).toString('hex'),
+					});
+				}
+			}
+		}
+	});
 });
 
 describe('what a file is (its bytes) against what it claims (its MIME type)', () => {

@@ -6,15 +6,22 @@
 import { readFileSync } from 'node:fs';
 
 import { MediaError } from '../../nodes/ZApi/InputError';
-import { fragmentsEncrypted, nalPicture, sampleCodec, scanKeyframes, trueSync } from '../../nodes/ZApi/media/mp4/keyframes';
+import { fragmentsEncrypted, nalPicture, sampleCodec, scanKeyframes, trueSync, UNKNOWN } from '../../nodes/ZApi/media/mp4/keyframes';
 import { chooseCuts, thinPoints } from '../../nodes/ZApi/media/mp4/planner';
 import { inspectMp4 } from '../../nodes/ZApi/media/mp4/inspector';
 import { bufferSource, prepareSplit, readMovieIndex } from '../../nodes/ZApi/media/mp4/partAssembler';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
+import { sourceOf } from '../../nodes/ZApi/media/splitSource';
 import { checkVideo, DEFAULT_VIDEO_CHECKS } from '../../nodes/ZApi/media/videoChecks';
 import { FIXTURES, OTHER_LAYOUT_FIXTURES, SPLIT_FIXTURES, SPLIT_REPRODUCTIONS } from '../fixtures';
+import { CORPUS } from '../fixtures/realWorld';
 
 const NO_BYTE_LIMIT = { maxBytes: Infinity, maxParts: 100 };
+/** The bytes as a stored file gives them: front to back only, in chunks of `chunkBytes`. */
+const streamedOnly = (bytes: Uint8Array, chunkBytes: number) => {
+	const source = bufferSource(bytes, chunkBytes);
+	return () => source();
+};
 const bytesNone = () => 0;
 
 describe('chooseCuts: a plan whenever one exists', () => {
@@ -94,10 +101,36 @@ describe('keyframes from the samples themselves', () => {
 		const listed = [...video.sync!.keys()].filter((sample) => video.sync![sample] === 1);
 		expect(listed).toEqual([0, 11, 21, 31, 41, 51]);
 		const nal = sampleCodec(video).nal!;
-		for (const chunkBytes of [7, 4096, 1 << 20]) {
-			const sync = trueSync(video, await scanKeyframes(bufferSource(bytes, chunkBytes), video, nal))!;
+		for (const source of [bufferSource(bytes), ...[7, 4096, 1 << 20].map((chunkBytes) => streamedOnly(bytes, chunkBytes))]) {
+			const sync = trueSync(video, await scanKeyframes(source, video, nal))!;
 			expect([...sync.keys()].filter((sample) => sync[sample] === 1)).toEqual([0, 10, 20, 30, 40, 50]);
 		}
+	});
+
+	test('the samples are read where they are when the node holds the file (bytes or Base64 text), and front to back when it streams: the same verdicts on every real-world H.264/HEVC file', async () => {
+		const files = CORPUS.filter((entry) => entry.expect !== 'inspect');
+		let compared = 0;
+		for (const entry of files) {
+			const bytes = readFileSync(entry.fullPath);
+			let video;
+			try {
+				const index = await readMovieIndex(bufferSource(bytes), bytes.length);
+				video = readSampleMovie(index.moov, bytes.length, index.fragments).tracks.find((track) => track.kind === 'video');
+			} catch {
+				continue;
+			}
+			const nal = video && sampleCodec(video).nal;
+			if (!video || !nal) continue;
+			const direct = await scanKeyframes(bufferSource(bytes), video, nal);
+			const asBase64 = sourceOf({ kind: 'inline', mimeType: 'video/mp4', bytes: bytes.length, payload: bytes.toString('base64') });
+			for (const source of [streamedOnly(bytes, 65_536), asBase64]) {
+				expect({ file: entry.file, verdicts: [...(await scanKeyframes(source, video, nal))] }).toEqual({ file: entry.file, verdicts: [...direct] });
+			}
+			// Not a scan that finds nothing: a file's first picture is a random-access point.
+			expect({ file: entry.file, first: direct.find((verdict) => verdict !== UNKNOWN) }).toEqual({ file: entry.file, first: 1 });
+			compared++;
+		}
+		expect(compared).toBeGreaterThanOrEqual(30);
 	});
 
 	test('HEVC open GOPs: every CRA keyframe the table lists is one', async () => {

@@ -12,10 +12,14 @@ export interface ParsedBase64 {
 
 const DATA_URI_PREFIX = /^data:([^;,]*)((?:;[^;,]*)*),/i;
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 // Lookup table for the standard alphabet: 1 = Base64 character, 2 = whitespace, 0 = invalid.
 const CHARACTER_CLASS = new Uint8Array(128);
-for (const character of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
-	CHARACTER_CLASS[character.charCodeAt(0)] = 1;
+// Each character's 6-bit value (for decoding a few bytes by hand).
+const CHARACTER_VALUE = new Uint8Array(128);
+for (let value = 0; value < ALPHABET.length; value++) {
+	CHARACTER_CLASS[ALPHABET.charCodeAt(value)] = 1;
+	CHARACTER_VALUE[ALPHABET.charCodeAt(value)] = value;
 }
 for (const character of ' \t\r\n\f\v') CHARACTER_CLASS[character.charCodeAt(0)] = 2;
 
@@ -123,12 +127,36 @@ export function parseBase64(text: string): ParsedBase64 {
  * Decodes only the bytes [offset, offset + length) of the file that clean, padded Base64 encodes
  * (fewer at its end): enough to sniff or walk box headers without decoding a 13 MB text.
  */
-export function decodeBase64Range(payload: string, offset: number, length: number): Buffer {
+export function decodeBase64Range(payload: string, offset: number, length: number): Uint8Array {
+	if (length <= SMALL_RANGE_BYTES) return decodeSmallRange(payload, offset, length);
 	const firstGroup = Math.floor(offset / 3);
 	const endGroup = Math.ceil((offset + length) / 3);
 	const decoded = Buffer.from(payload.slice(firstGroup * 4, endGroup * 4), 'base64');
 	const skip = offset - firstGroup * 3;
 	return decoded.subarray(skip, skip + length);
+}
+
+/** Up to this many bytes are decoded by hand: the heads of samples and boxes, read thousands of times (keyframes.ts). */
+const SMALL_RANGE_BYTES = 64;
+
+function decodeSmallRange(payload: string, offset: number, length: number): Uint8Array {
+	const bytes = new Uint8Array(length);
+	let filled = 0;
+	// Whole 4-character groups, 3 bytes each; `skip` bytes of the first are before the range.
+	let skip = offset % 3;
+	for (let group = (offset - skip) / 3 * 4; filled < length && group + 4 <= payload.length; group += 4) {
+		const bits =
+			(CHARACTER_VALUE[payload.charCodeAt(group) & 127] << 18) |
+			(CHARACTER_VALUE[payload.charCodeAt(group + 1) & 127] << 12) |
+			(CHARACTER_VALUE[payload.charCodeAt(group + 2) & 127] << 6) |
+			CHARACTER_VALUE[payload.charCodeAt(group + 3) & 127];
+		// Padding ends the file: "xx==" holds one byte, "xxx=" two.
+		const held = payload.charCodeAt(group + 2) === EQUALS ? 1 : payload.charCodeAt(group + 3) === EQUALS ? 2 : 3;
+		for (let position = skip; position < held && filled < length; position++) bytes[filled++] = (bits >> (16 - 8 * position)) & 0xff;
+		if (held < 3) break;
+		skip = 0;
+	}
+	return filled === length ? bytes : bytes.subarray(0, filled);
 }
 
 // Text per decode in the fast check: a multiple of 4, so only the last piece may carry padding.

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { decodeBase64Range } from './base64';
+import { base64ByteSource } from './bytes';
 import type { MediaKind } from './kinds';
 import { exceedsLimit, tooLargeMessage } from './limits';
 import { MediaError } from '../InputError';
@@ -66,9 +67,10 @@ export function sourceOf(media: InlineMedia | StreamedMedia): OpenSource {
 	if (media.content) return bufferSource(media.content, CHUNK_BYTES);
 	const payload = media.payload ?? '';
 	const bytes = media.bytes;
-	return async function* () {
+	const chunks = async function* () {
 		for (let offset = 0; offset < bytes; offset += CHUNK_BYTES) yield decodeBase64Range(payload, offset, Math.min(CHUNK_BYTES, bytes - offset));
 	};
+	return Object.assign(chunks, { randomAccess: base64ByteSource(payload, bytes) });
 }
 
 /** The file as one to send as it is (it is then at most 10 MB): a stored file stays a stream, read again for the request. */

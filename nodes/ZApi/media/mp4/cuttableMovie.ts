@@ -2,7 +2,8 @@
  * The movie as the splitter cuts it: refused when encrypted, with the video track's keyframes
  * taken from its samples' own bytes (H.264 IDR, HEVC IRAP) where the codec lets them be read,
  * so that a sync-sample table that is off cannot put a part's start on a picture that cannot be
- * decoded alone. Costs one pass over the source, reading only NAL unit headers.
+ * decoded alone. Reads only NAL unit headers: where they are when the node holds the file, else in
+ * one pass over the source.
  */
 import type { Fragment } from './fragments';
 import type { OpenSource } from './partAssembler';

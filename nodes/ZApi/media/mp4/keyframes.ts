@@ -4,12 +4,13 @@
  * headers, since some muxers write a sync-sample table that is off), and whether a track is
  * encrypted (DRM), which no part made of its samples could play.
  *
- * The samples are read in one more pass over the source, front to back, taking only the few
- * bytes of each NAL unit header of the video samples: nothing else is kept.
+ * Only the few bytes of each NAL unit header of the video samples are looked at: read where they
+ * are when the node holds the file, else in one more pass over the source, front to back.
  */
 import type { OpenSource } from './partAssembler';
 import type { Fragment } from './fragments';
 import type { SampleTrack } from './sampleTables';
+import type { ByteSource } from '../bytes';
 import { readUint32 } from '../bytes';
 
 export interface SampleCodec {
@@ -78,12 +79,55 @@ export function nalPicture(family: 'h264' | 'hevc', header: number): 'random-acc
 export type KeyframeVerdicts = Uint8Array;
 export const UNKNOWN = 2;
 
+type NalFormat = NonNullable<SampleCodec['nal']>;
+
+/** A NAL unit header at `at` (its length prefix, then its first byte): the unit's length and what it says of its picture. */
+function readUnit(bytes: Uint8Array, nal: NalFormat, at = 0): { length: number; picture: ReturnType<typeof nalPicture> } {
+	let length = 0;
+	for (let byte = 0; byte < nal.lengthSize; byte++) length = length * 256 + bytes[at + byte];
+	return { length, picture: length > 0 ? nalPicture(nal.family, bytes[at + nal.lengthSize]) : undefined };
+}
+
 /**
- * Reads the NAL unit headers of every sample of a video track in one pass over the source and
- * tells which samples are random-access points. Each sample's units are walked by their length
- * prefixes until the first picture (slice) unit; only those prefixes and headers are looked at.
+ * Tells which samples of a video track are random-access points, from the NAL unit headers of
+ * every sample. Each sample's units are walked by their length prefixes until the first picture
+ * (slice) unit; only those prefixes and headers are looked at.
  */
-export async function scanKeyframes(open: OpenSource, track: SampleTrack, nal: NonNullable<SampleCodec['nal']>): Promise<KeyframeVerdicts> {
+export async function scanKeyframes(open: OpenSource, track: SampleTrack, nal: NalFormat): Promise<KeyframeVerdicts> {
+	return open.randomAccess ? readKeyframesAt(open.randomAccess, track, nal) : await streamKeyframes(open, track, nal);
+}
+
+/** Bytes read at once from where a sample's NAL units start: usually all the unit headers before its first slice. */
+const SAMPLE_HEAD_BYTES = 16;
+
+/** scanKeyframes where the bytes can be read at any offset: a few bytes at each sample's start, no pass over the file. */
+function readKeyframesAt(source: ByteSource, track: SampleTrack, nal: NalFormat): KeyframeVerdicts {
+	const verdicts = new Uint8Array(track.sampleCount).fill(UNKNOWN);
+	const headerBytes = nal.lengthSize + 1;
+	const none: Uint8Array = new Uint8Array(0);
+	for (let sample = 0; sample < track.sampleCount; sample++) {
+		const end = track.offsets[sample] + track.sizes[sample];
+		let head = none;
+		let headAt = 0;
+		for (let unitAt = track.offsets[sample]; unitAt + headerBytes <= end; ) {
+			if (unitAt + headerBytes > headAt + head.length) {
+				headAt = unitAt;
+				head = source.read(unitAt, Math.min(SAMPLE_HEAD_BYTES, end - unitAt));
+				if (head.length < headerBytes) break;
+			}
+			const { length, picture } = readUnit(head, nal, unitAt - headAt);
+			if (picture) {
+				verdicts[sample] = picture === 'random-access' ? 1 : 0;
+				break;
+			}
+			unitAt += nal.lengthSize + length;
+		}
+	}
+	return verdicts;
+}
+
+/** scanKeyframes in one pass over a source read front to back. */
+async function streamKeyframes(open: OpenSource, track: SampleTrack, nal: NalFormat): Promise<KeyframeVerdicts> {
 	const verdicts = new Uint8Array(track.sampleCount).fill(UNKNOWN);
 	// Samples in file order (usually decode order already).
 	const order = Array.from({ length: track.sampleCount }, (_, sample) => sample);
@@ -126,9 +170,7 @@ export async function scanKeyframes(open: OpenSource, track: SampleTrack, nal: N
 				header.set(chunk.subarray(from - chunkStart, from - chunkStart + take), filled);
 				filled += take;
 				if (filled < headerBytes) break;
-				let length = 0;
-				for (let byte = 0; byte < nal.lengthSize; byte++) length = length * 256 + header[byte];
-				const picture = length > 0 ? nalPicture(nal.family, header[nal.lengthSize]) : undefined;
+				const { length, picture } = readUnit(header, nal);
 				if (picture) {
 					verdicts[order[index]] = picture === 'random-access' ? 1 : 0;
 					nextSample();

@@ -11,6 +11,7 @@ import type { PartLayout } from './partLayout';
 import { layoutPart } from './partLayout';
 import type { SplitOptions, SplitPlan } from './planParts';
 import { movieSeconds, planParts } from './planParts';
+import type { ByteSource } from '../bytes';
 import { byteSourceOf, readUint32 } from '../bytes';
 import { isHeaderProblem, parseBoxHeader, printableType } from './boxHeader';
 import type { BoxBudget } from './boxWalker';
@@ -18,8 +19,12 @@ import { BoxWalker } from './boxWalker';
 import { cuttableMovie, withDeniedKeyframes } from './cuttableMovie';
 import { streamParts } from '../partStream';
 
-/** The source, read front to back in chunks of any size; can be started again (a second pass). */
-export type OpenSource = () => AsyncIterable<Uint8Array>;
+/**
+ * The source, read front to back in chunks of any size; can be started again (a second pass).
+ * `randomAccess`, when the node holds the bytes (in memory or as Base64 text), reads any range
+ * directly, so what needs only a few bytes here and there costs no pass over the file.
+ */
+export type OpenSource = (() => AsyncIterable<Uint8Array>) & { randomAccess?: ByteSource };
 
 export interface MovieIndex {
 	fileType?: Uint8Array;
@@ -275,11 +280,12 @@ export async function prepareSplitFromIndex(index: MovieIndex, open: OpenSource,
 	}
 }
 
-/** A source held in memory, handed out in slices (no copies). */
+/** A source held in memory, handed out in slices (no copies), and read directly where only a few bytes are needed. */
 export function bufferSource(bytes: Uint8Array, chunkBytes = 1024 * 1024): OpenSource {
-	return async function* () {
+	const chunks = async function* () {
 		for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
 	};
+	return Object.assign(chunks, { randomAccess: byteSourceOf(bytes) });
 }
 
 /** ftyp, moov and an empty mdat in the source's order: what the box reader (inspector.ts) needs. */
