@@ -312,7 +312,7 @@ describe('the split readers refuse what the walker cannot trust', () => {
 		expect(refusal(box('moov', mvhd, u32(64), latin1('trak')))).toMatch(/damaged: the trak box has an invalid size/);
 		expect(refusal(box('moov', mvhd, u32(1), latin1('trak'), u32(0)))).toMatch(/damaged: a box header is cut off/);
 		expect(refusal(box('moov', mvhd, u32(0), latin1('trak'), box('free')))).toMatch(/damaged: a zero-size box ended moov early/);
-		expect(refusal(box('moov', ...Array.from({ length: 10_001 }, () => box('free'))))).toMatch(/damaged: it has more than 10000 boxes/);
+		expect(refusal(box('moov', ...Array.from({ length: 10_001 }, () => box('free'))))).toMatch(/damaged: it has more than 10,000 boxes/);
 		// A clean list ending in a QuickTime terminator is fine (no track: the planner's concern, not the reader's).
 		expect(readSampleMovie(box('moov', mvhd, u32(0)), 1000)).toMatchObject({ timescale: 1000, tracks: [] });
 	});

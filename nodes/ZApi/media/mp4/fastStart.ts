@@ -13,7 +13,7 @@ import { readUint32, readUint64 } from '../bytes';
 import type { MovieIndex } from './partAssembler';
 import { readMovieIndex } from './partAssembler';
 import type { Box } from './boxWalker';
-import { MoovReader } from './sampleTables';
+import { MoovReader } from './strictBoxes';
 import type { PartCopy, PartLayout } from './partLayout';
 import { streamPart } from '../partStream';
 import type { InlineMedia } from '../source';
