@@ -17,8 +17,6 @@ import { CORPUS } from './fixtures/realWorld';
  * reader is fixed; a file listed here that starts to pass fails the suite, so the list stays true.
  */
 const KNOWN_FAILING: Record<string, string> = {
-	'ff-bug1718709_low_res.mp4':
-		"duration 14.03 s (the media timeline's end: its one fragment's tfdt is 8.03 s, no edit list) where ffprobe says 47,721.86 s, 2^32 ticks at 90 kHz: an unsigned wrap in ffprobe, not a length. The committed ffprobe output has no packets to compare end times with (its last packet ends 14.153 s in, 6.0 s after its first starts); the reference, not the reader, needs fixing here",
 	'ff-test_case_1388991.mp4': 'displayed size 320x240 (track header) where ffprobe shows 192x144 (176x144 with the 12:11 pixel aspect ratio of the MPEG-4 Visual bitstream)',
 };
 

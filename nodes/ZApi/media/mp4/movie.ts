@@ -9,6 +9,7 @@
  * the splitter refuses them (strictBoxes.ts) and applies its own checks on what the model holds.
  * Tables are located here, not expanded: each reader takes from them what it needs.
  */
+import { readUint32 } from '../bytes';
 import type { Box, BoxWalker } from './boxWalker';
 import { printableType } from './boxHeader';
 import type { Edit, TrackExtends, TrackHeader } from './movieBoxes';
@@ -49,6 +50,8 @@ export interface MediaHeader {
 export interface SampleTableBoxes {
 	/** Sample descriptions: the entries (avc1, mp4a, ...) follow its 8 bytes of fields. */
 	stsd?: Box;
+	/** stsd's first entry, when its header is whole. */
+	sampleEntry?: Box;
 	stsz?: Box;
 	/** Compact sample sizes, which the splitter does not read. */
 	stz2?: Box;
@@ -104,7 +107,7 @@ export interface Movie {
 /** Edit list entries kept; a longer list is no single clip anyway. */
 export const MAX_EDITS = 64;
 
-const SAMPLE_TABLES: ReadonlyArray<keyof SampleTableBoxes> = ['stsd', 'stsz', 'stz2', 'stts', 'ctts', 'stss', 'stsc'];
+const SAMPLE_TABLES: ReadonlyArray<keyof SampleTableBoxes> = ['stsz', 'stz2', 'stts', 'ctts', 'stss', 'stsc'];
 
 export function readMovie(walker: BoxWalker, moov: Box): Movie {
 	const movie: Movie = { moov, tracks: [], compressed: false };
@@ -210,9 +213,25 @@ function readMedia(walker: BoxWalker, mdia: Box, track: MovieTrack): void {
 function readSampleTableBoxes(walker: BoxWalker, stbl: Box, tables: SampleTableBoxes): void {
 	walker.walk(walker.childrenOf(stbl), (box) => {
 		const type = box.type as keyof SampleTableBoxes;
-		if (SAMPLE_TABLES.includes(type)) tables[type] ??= box;
+		if (type === 'stsd' && !tables.stsd) {
+			tables.stsd = box;
+			tables.sampleEntry = readFirstSampleEntry(walker, box);
+		} else if (SAMPLE_TABLES.includes(type)) tables[type] ??= box;
 		else if (box.type === 'stco' || box.type === 'co64') tables.chunkOffsets ??= box;
 	});
+}
+
+function readFirstSampleEntry(walker: BoxWalker, stsd: Box): Box | undefined {
+	// Entries may be readable even when stsd itself was cut, so only its fixed part must be whole.
+	const header = !stsd.truncated
+		? walker.content(stsd, 8)
+		: stsd.end - stsd.contentStart >= 8
+			? walker.read(stsd.contentStart, 8)
+			: undefined;
+	if (!header || readUint32(header, 4) === 0) return undefined;
+	const entries = walker.childrenOf(stsd, 8);
+	const entry = walker.readBox(entries, entries.start);
+	return entry && !entry.truncated ? entry : undefined;
 }
 
 /** A track is video or audio by its handler. */
