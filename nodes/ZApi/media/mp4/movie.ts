@@ -61,6 +61,8 @@ export interface SampleTableBoxes {
 	stsc?: Box;
 	/** stco or co64 (its type says which). */
 	chunkOffsets?: Box;
+	/** Sample auxiliary information offsets: file positions besides the chunk offsets. */
+	saio?: Box;
 }
 
 export interface MovieTrack {
@@ -102,15 +104,19 @@ export interface Movie {
 	extends?: MovieExtends;
 	/** The moov is compressed (cmov): nothing inside it can be read. */
 	compressed: boolean;
+	/** The moov's meta boxes (they may hold file positions: iloc). */
+	metadata: Box[];
+	/** udta: user data, whose content is not read here (some writers put more than boxes in it). */
+	userData?: Box;
 }
 
 /** Edit list entries kept; a longer list is no single clip anyway. */
 export const MAX_EDITS = 64;
 
-const SAMPLE_TABLES: ReadonlyArray<keyof SampleTableBoxes> = ['stsz', 'stz2', 'stts', 'ctts', 'stss', 'stsc'];
+const SAMPLE_TABLES: ReadonlyArray<keyof SampleTableBoxes> = ['stsz', 'stz2', 'stts', 'ctts', 'stss', 'stsc', 'saio'];
 
 export function readMovie(walker: BoxWalker, moov: Box): Movie {
-	const movie: Movie = { moov, tracks: [], compressed: false };
+	const movie: Movie = { moov, tracks: [], compressed: false, metadata: [] };
 	walker.walk(walker.childrenOf(moov), (box) => {
 		if (box.type === 'mvhd' && !movie.mvhdBox) {
 			movie.mvhdBox = box;
@@ -118,6 +124,8 @@ export function readMovie(walker: BoxWalker, moov: Box): Movie {
 		} else if (box.type === 'trak') movie.tracks.push(readTrack(walker, box));
 		else if (box.type === 'mvex' && !movie.extends) movie.extends = readMovieExtends(walker, box);
 		else if (box.type === 'cmov') movie.compressed = true;
+		else if (box.type === 'meta') movie.metadata.push(box);
+		else if (box.type === 'udta') movie.userData ??= box;
 	});
 	return movie;
 }

@@ -83,35 +83,3 @@ export class StrictWalker extends BoxWalker {
 		}
 	}
 }
-
-/** The moov's boxes, refused (MediaError) where the walker cannot trust them: for moving a moov as it is (fastStart.ts). */
-export class MoovReader {
-	private readonly walker: StrictWalker;
-
-	constructor(private readonly bytes: Uint8Array, budget = MOOV_BUDGET) {
-		this.walker = new StrictWalker(bytes, budget);
-	}
-
-	/** The top-level boxes of the bytes (the moov itself). */
-	top(): Box[] {
-		return this.checked(this.walker.list(this.walker.file()));
-	}
-
-	/** The boxes directly inside a box, after `skip` bytes of its own fields. */
-	inside(box: Box, skip = 0): Box[] {
-		return this.checked(this.walker.list(this.walker.childrenOf(box, skip)));
-	}
-
-	fullBox(box: Box, length: number): { version: number; at: number } {
-		return fullBoxOf(this.bytes, box, length);
-	}
-
-	entryCount(box: Box, countAt: number, entryBytes: number): number {
-		return entryCountOf(this.bytes, box, countAt, entryBytes);
-	}
-
-	private checked(boxes: Box[]): Box[] {
-		this.walker.refuse(damagedIndex);
-		return boxes;
-	}
-}
