@@ -477,6 +477,21 @@ describe('inspectMp4 on fragmented files (moov with mvex, media in moof + mdat)'
 		expect(stats.steps).toBe(1 + 13 + 6 + 5 + 5);
 	});
 
+	test('a stream whose fragments start late, with no edit list, is timed from its first sample, as the splitter cuts it', () => {
+		// An audio track of the trex with no fragment of its own does not make the reader open every fragment for the start.
+		const late = (...moovChildren: Uint8Array[]) =>
+			fragmentedFile(
+				[fragmentedVideo(1, 1_000), fragmentedAudio(2, 1_000), ...moovChildren, box('mvex', trex(1, 100), trex(2, 100))],
+				...[8_000, 9_000, 10_000].map((start, index) => moof(index + 1, traf(tfhd(1), tfdt(start), trun(10)))),
+			);
+		const { inspection, stats } = inspectMp4WithStats(late());
+		expect(inspection).toMatchObject({ durationSeconds: 3, complete: true, issues: [] });
+		expect(inspection.tracks[0].durationSeconds).toBe(3);
+		// ftyp, moov and the 23 boxes read inside it, 3 moof + 3 mdat, every moof from the last for the ends (the audio
+		// track has no fragment to end in), then the first moof again for the start, and no more.
+		expect(stats.steps).toBe(1 + 1 + 23 + 6 + 3 * 5 + 5);
+	});
+
 	test('tfhd default durations and per-sample durations in trun both count', () => {
 		const file = fragmentedFile(
 			[fragmentedVideo(1, 90_000), box('mvex', trex(1, 1))],

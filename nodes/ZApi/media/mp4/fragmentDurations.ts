@@ -50,14 +50,15 @@ export function readFragmentEnds(context: InspectContext, moofs: Box[], movie: M
 }
 
 /**
- * Where each track's first fragment starts (its tfdt, 0 without one), read forwards from the first
- * moof until every track is placed. In media timescale units.
+ * Where the tracks of the first fragment that holds any start (their tfdt, 0 without one), in media
+ * timescale units. Fragments come in decode order, so a track first seen in a later one starts
+ * later: only that first fragment is read, however many follow.
  */
 export function readFragmentStarts(context: InspectContext, moofs: Box[], movie: Movie): Map<MovieTrack, number> {
 	const starts = new Map<MovieTrack, number>();
 	const tracks = tracksById(movie);
 	for (const moof of moofs) {
-		if (context.walker.stopped || starts.size === tracks.size) break;
+		if (context.walker.stopped || starts.size > 0) break;
 		for (const { header, decodeTime } of readTrackFragments(context.walker, moof)) {
 			const track = header && tracks.get(header.trackId);
 			if (track && !starts.has(track)) starts.set(track, decodeTime ?? 0);

@@ -101,14 +101,14 @@ function readStrictly(bytes: Uint8Array, fileBytes: number, fragments: Fragment[
 
 	const tracks: SampleTrack[] = [];
 	const skippedTracks: string[] = [];
-	const fromTrack = new Map<SampleTrack, MovieTrack>();
+	const samplesInMoov = new Map<MovieTrack, number>();
 	let samples = 0;
 	for (const movieTrack of movie.tracks) {
 		const track = readTrack(bytes, movieTrack, fileBytes, MAX_SAMPLES - samples);
 		if (typeof track === 'string') skippedTracks.push(track);
 		else {
 			tracks.push(track);
-			fromTrack.set(track, movieTrack);
+			samplesInMoov.set(movieTrack, track.sampleCount);
 			samples += track.sampleCount;
 		}
 	}
@@ -120,7 +120,7 @@ function readStrictly(bytes: Uint8Array, fileBytes: number, fragments: Fragment[
 		tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
 	);
 	const fromFragments = readFragmentSamples(fragments, defaults, fileBytes, MAX_SAMPLES - samples, startTimes);
-	const lateStart = startsAtFirstSample(movie, (movieTrack) => tracks.find((track) => fromTrack.get(track) === movieTrack)?.sampleCount ?? 0);
+	const lateStart = startsAtFirstSample(movie, (movieTrack) => samplesInMoov.get(movieTrack) ?? 0);
 	const withFragments = tracks.map((track) => {
 		const extra = fromFragments.get(track.trackId);
 		return extra ? appendSamples(track, extra) : track;
