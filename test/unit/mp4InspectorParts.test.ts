@@ -87,8 +87,8 @@ describe('the movie model and the inspector\'s view of it', () => {
 	test('readMovie: the headers, the handler, the sample tables located, the fragment defaults', () => {
 		const { context, boxes } = open(moov);
 		const movie = readMovie(context.walker, boxes[0]);
-		expect(movie).toMatchObject({ header: { timescale: 1000, duration: 0 }, compressed: false, extends: { totalDuration: 0 } });
-		expect(movie.extends?.trackExtends.get(1)).toEqual({ trackId: 1, descriptionIndex: 1, duration: 3000, size: 0, flags: 0 });
+		expect(movie).toMatchObject({ header: { timescale: 1000, duration: 0 }, compressed: false, fragmentDefaults: { totalDuration: 0 } });
+		expect(movie.fragmentDefaults?.trackExtends.get(1)).toEqual({ trackId: 1, descriptionIndex: 1, duration: 3000, size: 0, flags: 0 });
 		expect(movie.tracks).toHaveLength(1);
 		const [track] = movie.tracks;
 		expect(track).toMatchObject({

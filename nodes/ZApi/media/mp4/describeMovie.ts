@@ -26,19 +26,19 @@ export function describeMovie(context: InspectContext, facts: MovieFacts): Movie
 	const tracks = facts.tracks.map((track) => describeTrack(context, track, facts));
 	const longestTrack = tracks.reduce((longest, track) => Math.max(longest, track.durationSeconds ?? 0), 0) || undefined;
 	let durationSeconds: number | undefined;
-	if (movie.extends) {
+	if (movie.fragmentDefaults) {
 		// moov of a fragmented file describes at most its first fragment. The fragments hold what
 		// plays: mehd may be stale (copied from the file it was cut from, fragments removed since),
 		// so it counts only when no fragment could be read.
 		const fragmentsEnd = facts.tracks.reduce((longest, track, index) => (track.fragmentsEnd ? Math.max(longest, tracks[index].durationSeconds ?? 0) : longest), 0) || undefined;
-		durationSeconds = fragmentsEnd ?? secondsOf(movie.extends.totalDuration, timescale) ?? longestTrack;
+		durationSeconds = fragmentsEnd ?? secondsOf(movie.fragmentDefaults.totalDuration, timescale) ?? longestTrack;
 	} else {
 		// Some muxers leave mvhd at 0 and keep the length in the tracks only.
 		durationSeconds = secondsOf(movie.header?.duration, timescale) ?? longestTrack;
 	}
 	if (movie.header && durationSeconds === undefined) {
 		if (timescale === 0) context.note('mvhd timescale is zero', false);
-		else if (movie.extends) context.note('fragmented MP4 with no duration in mehd or its fragments', false);
+		else if (movie.fragmentDefaults) context.note('fragmented MP4 with no duration in mehd or its fragments', false);
 		else context.note('movie duration not stored in mvhd or the tracks', false);
 	}
 	return { durationSeconds, tracks };
@@ -88,7 +88,7 @@ function describeTrack(context: InspectContext, trackFacts: TrackFacts, movie: M
  * (the presented length, after edit lists: e.g. without AAC priming), the edit list itself, then mdhd.
  */
 function trackDuration({ track, fragmentsEnd }: TrackFacts, { movie, lateSeconds }: MovieFacts): number | undefined {
-	if (movie.extends && fragmentsEnd) {
+	if (movie.fragmentDefaults && fragmentsEnd) {
 		const seconds = secondsOf(fragmentsEnd, track.media?.timescale);
 		return seconds === undefined ? undefined : secondsOf(seconds - lateSeconds, 1);
 	}

@@ -101,7 +101,7 @@ function offsetFields(moov: Uint8Array): OffsetField[] | NotMoved {
 	const movie = moovBox?.type === 'moov' ? readMovie(walker, moovBox) : undefined;
 	walker.refuse(damagedIndex);
 	if (!movie) return { reason: 'its index (moov) is damaged' };
-	if (movie.extends) return { reason: 'it is a fragmented MP4' };
+	if (movie.fragmentDefaults) return { reason: 'it is a fragmented MP4' };
 	const holds = (box: Box, fourcc: string) => Buffer.from(moov.buffer, moov.byteOffset + box.start, box.end - box.start).includes(fourcc, 0, 'latin1');
 	// Item locations (iloc) in a meta box are file positions too; no camera writes them into a movie.
 	const userMetadata = movie.userData ? walker.list(walker.childrenOf(movie.userData)).filter((box) => box.type === 'meta') : [];

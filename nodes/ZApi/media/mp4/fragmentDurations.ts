@@ -26,7 +26,7 @@ interface FragmentRun {
  */
 export function readFragmentEnds(context: InspectContext, moofs: Box[], movie: Movie): Map<MovieTrack, number> {
 	const ends = new Map<MovieTrack, number>();
-	const defaults = movie.extends;
+	const defaults = movie.fragmentDefaults;
 	if (!defaults) return ends;
 	const tracks = tracksById(movie);
 	const later = new Map<number, number>();
@@ -81,7 +81,7 @@ function readFragment(context: InspectContext, moof: Box, movie: Movie): Fragmen
 	const runs: FragmentRun[] = [];
 	for (const { header, decodeTime, runs: trackRuns } of readTrackFragments(context.walker, moof)) {
 		if (!header) continue;
-		const defaultDuration = header.duration ?? movie.extends?.trackExtends.get(header.trackId)?.duration;
+		const defaultDuration = header.duration ?? movie.fragmentDefaults?.trackExtends.get(header.trackId)?.duration;
 		const duration = trackRuns.reduce((total, run) => total + readTrackRunDuration(context, run, defaultDuration), 0);
 		runs.push({ trackId: header.trackId, baseTime: decodeTime, duration });
 	}

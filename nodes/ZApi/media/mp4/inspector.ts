@@ -214,7 +214,7 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 		codedHeight: videoHasCodedSize ? video?.codedHeight : undefined,
 		rotation: video?.rotation,
 		fastStart: moovOffset !== undefined && mdatOffset !== undefined ? moovOffset < mdatOffset : undefined,
-		fragmented: movie?.extends ? true : undefined,
+		fragmented: movie?.fragmentDefaults ? true : undefined,
 		cutShort: context.cutShort && movie !== undefined ? true : undefined,
 		encrypted: description.tracks.some((track) => track.encrypted) ? true : undefined,
 		tracks: description.tracks,
@@ -231,7 +231,7 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 function judgeOverclaimingMdat(context: InspectContext, mdat: Box, facts: MovieFacts | undefined, length: number): void {
 	const tracks = (facts?.tracks ?? []).filter(({ track }) => trackKind(track) !== 'other');
 	const samplesPresent =
-		facts !== undefined && !facts.movie.extends && tracks.length > 0 && tracks.every((track) => track.mediaEnd !== undefined && track.mediaEnd <= length);
+		facts !== undefined && !facts.movie.fragmentDefaults && tracks.length > 0 && tracks.every((track) => track.mediaEnd !== undefined && track.mediaEnd <= length);
 	if (samplesPresent) {
 		context.note('the mdat box header claims more bytes than the file has, but every sample is in the file', false);
 		return;

@@ -87,7 +87,7 @@ export interface MovieTrack {
 }
 
 /** mvex: the movie is fragmented; what its fragments take when they do not say. */
-export interface MovieExtends {
+export interface FragmentDefaults {
 	/** trex per track_ID. */
 	trackExtends: Map<number, TrackExtends>;
 	/** mehd fragment_duration, in the movie timescale. */
@@ -100,8 +100,8 @@ export interface Movie {
 	header?: MovieHeader;
 	mvhdBox?: Box;
 	tracks: MovieTrack[];
-	/** Present when the movie is fragmented (moov holds mvex). */
-	extends?: MovieExtends;
+	/** mvex: present when the movie is fragmented. */
+	fragmentDefaults?: FragmentDefaults;
 	/** The moov is compressed (cmov): nothing inside it can be read. */
 	compressed: boolean;
 	/** The moov's meta boxes (they may hold file positions: iloc). */
@@ -122,7 +122,7 @@ export function readMovie(walker: BoxWalker, moov: Box): Movie {
 			movie.mvhdBox = box;
 			movie.header = readTimed(walker, box);
 		} else if (box.type === 'trak') movie.tracks.push(readTrack(walker, box));
-		else if (box.type === 'mvex' && !movie.extends) movie.extends = readMovieExtends(walker, box);
+		else if (box.type === 'mvex' && !movie.fragmentDefaults) movie.fragmentDefaults = readFragmentDefaults(walker, box);
 		else if (box.type === 'cmov') movie.compressed = true;
 		else if (box.type === 'meta') movie.metadata.push(box);
 		else if (box.type === 'udta') movie.userData ??= box;
@@ -138,8 +138,8 @@ function readTimed(walker: BoxWalker, box: Box): MovieHeader | undefined {
 	return content ? readTimedHeader(content, version) : undefined;
 }
 
-function readMovieExtends(walker: BoxWalker, mvex: Box): MovieExtends {
-	const defaults: MovieExtends = { trackExtends: new Map() };
+function readFragmentDefaults(walker: BoxWalker, mvex: Box): FragmentDefaults {
+	const defaults: FragmentDefaults = { trackExtends: new Map() };
 	let durationSeen = false;
 	walker.walk(walker.childrenOf(mvex), (box) => {
 		if (box.type === 'mehd' && !durationSeen) {
@@ -263,7 +263,7 @@ export function leavesTimelineAsIs(editList: EditList | undefined): boolean {
  * same seconds taken off every track, keeping them in sync), for the inspector and the splitter.
  */
 export function startsAtFirstSample(movie: Movie, samplesInMoov: (track: MovieTrack) => number): boolean {
-	if (!movie.extends) return false;
+	if (!movie.fragmentDefaults) return false;
 	const tracks = movie.tracks.filter((track) => trackKind(track) !== 'other');
 	return tracks.length > 0 && tracks.every((track) => samplesInMoov(track) === 0 && leavesTimelineAsIs(track.editList));
 }

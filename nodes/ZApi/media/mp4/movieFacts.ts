@@ -48,7 +48,7 @@ const MAX_LAST_CHUNK_SAMPLES = 65_536;
 export function movieFacts(context: InspectContext, movie: Movie, moofs: Box[]): MovieFacts {
 	const tracks: TrackFacts[] = movie.tracks.map((track) => ({ track, mediaEnd: lastChunkEnd(context, track) }));
 	let lateSeconds = 0;
-	if (movie.extends && moofs.length > 0) {
+	if (movie.fragmentDefaults && moofs.length > 0) {
 		const ends = readFragmentEnds(context, moofs, movie);
 		for (const facts of tracks) facts.fragmentsEnd = ends.get(facts.track);
 		if (startsAtFirstSample(movie, (track) => sampleCount(context, track))) lateSeconds = firstSampleSeconds(context, moofs, movie);

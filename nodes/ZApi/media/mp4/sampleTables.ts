@@ -89,7 +89,7 @@ function readStrictly(bytes: Uint8Array, fileBytes: number, fragments: Fragment[
 	const movie = moovBox?.type === 'moov' ? readMovie(walker, moovBox) : undefined;
 	walker.refuse(damaged);
 	if (!movie) throw damaged('it does not start with a moov box');
-	if (movie.extends && fragments === undefined) {
+	if (movie.fragmentDefaults && fragments === undefined) {
 		throw new MediaError(
 			'The video is a fragmented MP4 (its samples are indexed piece by piece in moof boxes, as live and screen recorders write them), which this node cannot split',
 			'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
@@ -113,9 +113,9 @@ function readStrictly(bytes: Uint8Array, fileBytes: number, fragments: Fragment[
 		}
 	}
 	const mvhd = copy(bytes, movie.mvhdBox);
-	if (!movie.extends || !fragments) return { timescale, mvhd, tracks, skippedTracks };
+	if (!movie.fragmentDefaults || !fragments) return { timescale, mvhd, tracks, skippedTracks };
 	const defaults = new Map<number, TrackDefaults>();
-	for (const { trackId, ...trackDefaults } of movie.extends.trackExtends.values()) defaults.set(trackId, trackDefaults);
+	for (const { trackId, ...trackDefaults } of movie.fragmentDefaults.trackExtends.values()) defaults.set(trackId, trackDefaults);
 	const startTimes = new Map(
 		tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
 	);
