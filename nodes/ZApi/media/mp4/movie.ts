@@ -11,7 +11,6 @@
  */
 import { readUint32 } from '../bytes';
 import type { Box, BoxWalker } from './boxWalker';
-import { printableType } from './boxHeader';
 import type { Edit, TrackExtends, TrackHeader } from './movieBoxes';
 import {
 	editCount,
@@ -19,6 +18,7 @@ import {
 	HANDLER_LENGTH,
 	readEdit,
 	readFragmentDuration,
+	readHandlerType,
 	readTimedHeader,
 	readTrackExtends,
 	readTrackHeader,
@@ -203,8 +203,7 @@ function readMedia(walker: BoxWalker, mdia: Box, track: MovieTrack): void {
 		} else if (box.type === 'hdlr' && !track.hdlrBox) {
 			track.hdlrBox = box;
 			const content = walker.content(box, HANDLER_LENGTH);
-			// QuickTime's component subtype sits where the handler type is.
-			if (content) track.handlerType = printableType(content.subarray(4, 12));
+			if (content) track.handlerType = readHandlerType(content);
 		} else if (box.type === 'minf' && !track.minf) {
 			track.minf = box;
 			walker.walk(walker.childrenOf(box), (child) => {
