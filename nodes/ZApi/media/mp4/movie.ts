@@ -1,8 +1,9 @@
 /**
  * The one model of a movie: what its moov says (movie header, tracks with their track and media
- * headers, handler, edit list, sample description and sample-table boxes, the fragment defaults of
- * mvex, cmov), read once through the box walker, for the inspector (inspector.ts, describeMovie.ts)
- * and the splitter (sampleTables.ts) alike.
+ * headers, handler, edit list, sample description and sample-table boxes, the boxes every part
+ * copies, the fragment defaults of mvex, cmov, meta), read once through the box walker, for the
+ * inspector (inspector.ts, movieFacts.ts), the splitter (sampleTables.ts) and Move Index to Front
+ * (fastStart.ts) alike.
  *
  * Read leniently: a box that is missing, too short or of an unknown version is left out of the
  * model, and the walker reports why (its BoxProblem). The inspector turns those reports into notes;
