@@ -16,10 +16,7 @@ import { CORPUS } from './fixtures/realWorld';
  * Files the inspector does not read right yet, each with what differs. The lead empties this as the
  * reader is fixed; a file listed here that starts to pass fails the suite, so the list stays true.
  */
-const KNOWN_FAILING: Record<string, string> = {
-	'ff-bug1718709_low_res.mp4':
-		"duration 14.03 s (the media timeline's end: its one fragment's tfdt is 8.03 s, no edit list) where ffprobe says 47,721.86 s, 2^32 ticks at 90 kHz: an unsigned wrap in ffprobe, not a length. The committed ffprobe output has no packets to compare end times with (its last packet ends 14.153 s in, 6.0 s after its first starts); the reference, not the reader, needs fixing here",
-};
+const KNOWN_FAILING: Record<string, string> = {};
 
 /**
  * Files the node cannot inspect by design, each with the one issue it must state instead (and why).

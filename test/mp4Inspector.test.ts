@@ -472,8 +472,24 @@ describe('inspectMp4 on fragmented files (moov with mvex, media in moof + mdat)'
 		const { inspection, stats } = inspectMp4WithStats(file);
 		expect(inspection).toMatchObject({ durationSeconds: 3, fragmented: true, fastStart: true, complete: true, issues: [] });
 		expect(inspection.tracks[0].durationSeconds).toBe(3);
-		// Only the last moof is opened: ftyp, moov and its 12 boxes, 3 moof + 3 mdat, then 5 boxes of the last fragment.
-		expect(stats.steps).toBe(1 + 13 + 6 + 5);
+		// Only the last moof is opened, and the first (where the stream starts, for a movie with no edit list):
+		// ftyp, moov and its 12 boxes, 3 moof + 3 mdat, then 5 boxes of each of the two fragments.
+		expect(stats.steps).toBe(1 + 13 + 6 + 5 + 5);
+	});
+
+	test('a stream whose fragments start late, with no edit list, is timed from its first sample, as the splitter cuts it', () => {
+		// An audio track of the trex with no fragment of its own does not make the reader open every fragment for the start.
+		const late = (...moovChildren: Uint8Array[]) =>
+			fragmentedFile(
+				[fragmentedVideo(1, 1_000), fragmentedAudio(2, 1_000), ...moovChildren, box('mvex', trex(1, 100), trex(2, 100))],
+				...[8_000, 9_000, 10_000].map((start, index) => moof(index + 1, traf(tfhd(1), tfdt(start), trun(10)))),
+			);
+		const { inspection, stats } = inspectMp4WithStats(late());
+		expect(inspection).toMatchObject({ durationSeconds: 3, complete: true, issues: [] });
+		expect(inspection.tracks[0].durationSeconds).toBe(3);
+		// ftyp, moov and the 23 boxes read inside it, 3 moof + 3 mdat, every moof from the last for the ends (the audio
+		// track has no fragment to end in), then the first moof again for the start, and no more.
+		expect(stats.steps).toBe(1 + 1 + 23 + 6 + 3 * 5 + 5);
 	});
 
 	test('tfhd default durations and per-sample durations in trun both count', () => {
@@ -521,7 +537,8 @@ describe('inspectMp4 on fragmented files (moov with mvex, media in moof + mdat)'
 		const lying = box('trun', Uint8Array.of(0, 0, 0x01, 0x00), u32(0xffff_ffff), u32(100), u32(100));
 		const file = fragmentedFile([fragmentedVideo(1, 1_000), box('mvex', trex(1, 100))], moof(1, traf(tfhd(1), tfdt(1_000), lying)));
 		const { inspection, stats } = inspectMp4WithStats(file);
-		expect(inspection.durationSeconds).toBe(1.2);
+		// Two samples of 100 ticks after the tfdt (1 s); with no edit list the movie starts at its first sample.
+		expect(inspection.durationSeconds).toBeCloseTo(0.2, 9);
 		expect(inspection.issues).toContain('trun box too short for its sample count');
 		expect(stats.bytesRead).toBeLessThan(2_000);
 	});

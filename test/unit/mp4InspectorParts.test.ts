@@ -1,13 +1,15 @@
 /**
  * The inspector's own readers, one by one (nodes/ZApi/media/mp4/): the container from the ftyp
- * brands, the esds object type, a sample entry's details, the moov model and the fragment ends.
+ * brands, the esds object type, a sample entry's details, the movie model (movie.ts, shared with
+ * the splitter) and the inspector's view of it (movieFacts.ts, fragmentDurations.ts).
  * The inspector as a whole is tested in test/mp4Inspector*.test.ts.
  */
 import { byteSourceOf } from '../../nodes/ZApi/media/bytes';
 import { classifyContainer, describeAudioCodec, describeVideoCodec } from '../../nodes/ZApi/media/mp4/codecNames';
-import { readFragmentEnds } from '../../nodes/ZApi/media/mp4/fragmentDurations';
+import { readFragmentEnds, readFragmentStarts } from '../../nodes/ZApi/media/mp4/fragmentDurations';
 import { InspectContext } from '../../nodes/ZApi/media/mp4/inspectContext';
-import { readMovie } from '../../nodes/ZApi/media/mp4/movieFacts';
+import { leavesTimelineAsIs, readMovie, startsAtFirstSample } from '../../nodes/ZApi/media/mp4/movie';
+import { movieFacts } from '../../nodes/ZApi/media/mp4/movieFacts';
 import { readAudioSampleEntry, readObjectType, readVisualSampleEntry } from '../../nodes/ZApi/media/mp4/sampleEntry';
 import { box, concat, latin1, u16, u32, u64, u8, zeros } from '../fixtures/boxes';
 
@@ -68,32 +70,70 @@ describe('sampleEntry', () => {
 	});
 });
 
-describe('movieFacts and fragmentDurations', () => {
+describe('the movie model and the inspector\'s view of it', () => {
 	const mvhd = box('mvhd', u32(0), u32(0), u32(0), u32(1000), u32(0), zeros(80));
 	const tkhd = box('tkhd', u32(0), u32(0), u32(0), u32(1), u32(0), u32(0), zeros(16), u32(0x1_0000), zeros(12), u32(0x1_0000), zeros(12), u32(0x4000_0000), u32(320 << 16), u32(240 << 16));
 	const mdhd = box('mdhd', u32(0), u32(0), u32(0), u32(90_000), u32(0), zeros(4));
 	const hdlr = box('hdlr', u32(0), u32(0), latin1('vide'), zeros(12));
+	const stsd = box('stsd', u32(0), u32(1), box('avc1', zeros(78)));
+	const stsz = box('stsz', u32(0), u32(0), u32(0));
+	const stbl = box('stbl', stsd, box('stts', u32(0), u32(0)), box('stsc', u32(0), u32(0)), stsz, box('stco', u32(0), u32(0)));
+	const minf = box('minf', box('vmhd', u32(1), zeros(8)), box('dinf'), stbl);
 	const trex = box('trex', u32(0), u32(1), u32(1), u32(3000), u32(0), u32(0));
-	const moov = box('moov', mvhd, box('trak', tkhd, box('mdia', mdhd, hdlr)), box('mvex', box('mehd', u32(0), u32(0)), trex));
+	const moov = box('moov', mvhd, box('trak', tkhd, box('mdia', mdhd, hdlr, minf)), box('mvex', box('mehd', u32(0), u32(0)), trex));
+	const moof = (decodeTime: bigint, samples: number) =>
+		box('moof', box('traf', box('tfhd', u32(0x2_0000), u32(1)), box('tfdt', u32(0x0100_0000), u64(decodeTime)), box('trun', u32(0), u32(samples))));
 
-	test('readMovie: the headers, the handler and the fragment defaults', () => {
+	test('readMovie: the headers, the handler, the sample tables located, the fragment defaults', () => {
 		const { context, boxes } = open(moov);
-		const movie = readMovie(context, boxes[0]);
-		expect(movie).toMatchObject({ timescale: 1000, duration: 0, headerRead: true, compressed: false });
-		expect(movie.fragments?.sampleDuration.get(1)).toBe(3000);
-		expect(movie.tracks).toEqual([
-			{ trackId: 1, headerDuration: 0, rotation: 0, presentationWidth: 320, presentationHeight: 240, mediaTimescale: 90_000, mediaDuration: 0, handlerType: 'vide' },
-		]);
+		const movie = readMovie(context.walker, boxes[0]);
+		expect(movie).toMatchObject({ header: { timescale: 1000, duration: 0 }, compressed: false, fragmentDefaults: { totalDuration: 0 } });
+		expect(movie.fragmentDefaults?.trackExtends.get(1)).toEqual({ trackId: 1, descriptionIndex: 1, duration: 3000, size: 0, flags: 0 });
+		expect(movie.tracks).toHaveLength(1);
+		const [track] = movie.tracks;
+		expect(track).toMatchObject({
+			header: { trackId: 1, duration: 0, rotation: 0, width: 320, height: 240 },
+			media: { timescale: 90_000, duration: 0 },
+			handlerType: 'vide',
+			tables: { sampleEntry: { type: 'avc1' } },
+		});
+		expect(Object.keys(track.tables).sort()).toEqual(['chunkOffsets', 'sampleEntry', 'stsc', 'stsd', 'stsz', 'stts']);
+		expect(track.mediaInfoHeaders.map((found) => found.type)).toEqual(['vmhd', 'dinf']);
+		expect(track.editList).toBeUndefined();
 		expect(context.issues).toEqual([]);
 	});
 
+	test('readMovie is lenient: a header too short is left out, and the walker says why', () => {
+		const shortTkhd = box('tkhd', u32(0), u32(0), u32(0), u32(1));
+		const { context, boxes } = open(box('moov', mvhd, box('trak', shortTkhd, box('mdia', mdhd, hdlr)), box('cmov')));
+		const movie = readMovie(context.walker, boxes[0]);
+		expect(movie.tracks[0].header).toBeUndefined();
+		expect(movie.tracks[0].tkhdBox).toBeDefined();
+		expect(movie.compressed).toBe(true);
+		expect(context.issues).toEqual(['tkhd box too short']);
+	});
+
 	test('readFragmentEnds: the last tfdt plus its durations; runs with defaults count too', () => {
-		const moof = (decodeTime: bigint, samples: number) =>
-			box('moof', box('traf', box('tfhd', u32(0x2_0000), u32(1)), box('tfdt', u32(0x0100_0000), u64(decodeTime)), box('trun', u32(0), u32(samples))));
 		const file = concat(moov, moof(0n, 30), box('mdat'), moof(90_000n, 30), box('mdat'));
 		const { context, boxes } = open(file);
-		const movie = readMovie(context, boxes[0]);
-		readFragmentEnds(context, boxes.filter((found) => found.type === 'moof'), movie);
-		expect(movie.tracks[0].fragmentsEnd).toBe(90_000 + 30 * 3000);
+		const movie = readMovie(context.walker, boxes[0]);
+		const moofs = boxes.filter((found) => found.type === 'moof');
+		expect(readFragmentEnds(context, moofs, movie).get(movie.tracks[0])).toBe(90_000 + 30 * 3000);
+		expect(readFragmentStarts(context, moofs, movie).get(movie.tracks[0])).toBe(0);
+	});
+
+	test('a stream without edit list whose first fragment starts late is timed from its first sample, as the splitter cuts it', () => {
+		const file = concat(moov, moof(720_000n, 30), box('mdat'), moof(810_000n, 30), box('mdat'));
+		const { context, boxes } = open(file);
+		const movie = readMovie(context.walker, boxes[0]);
+		const facts = movieFacts(context, movie, boxes.filter((found) => found.type === 'moof'));
+		expect(facts.lateSeconds).toBe(8);
+		expect(facts.tracks[0].fragmentsEnd).toBe(810_000 + 30 * 3000);
+		expect(startsAtFirstSample(movie, () => 0)).toBe(true);
+		// Samples in moov, or an edit list that places the media, keep the timeline as it is.
+		expect(startsAtFirstSample(movie, () => 1)).toBe(false);
+		expect(leavesTimelineAsIs({ declaredCount: 1, edits: [{ segmentDuration: 0, mediaTime: 0, rate: 0x1_0000 }] })).toBe(true);
+		expect(leavesTimelineAsIs({ declaredCount: 1, edits: [{ segmentDuration: 1000, mediaTime: 0, rate: 0x1_0000 }] })).toBe(false);
+		expect(leavesTimelineAsIs({ declaredCount: 1, edits: [{ segmentDuration: 0, mediaTime: 720_000, rate: 0x1_0000 }] })).toBe(false);
 	});
 });

@@ -37,7 +37,9 @@ import {
 	TABLE_ENTRIES_AT,
 	tableEntryCount,
 } from '../../nodes/ZApi/media/mp4/sampleTableBoxes';
+import { readFragmentSamples } from '../../nodes/ZApi/media/mp4/fragments';
 import { readSampleMovie } from '../../nodes/ZApi/media/mp4/sampleTables';
+import { problemReason } from '../../nodes/ZApi/media/mp4/strictBoxes';
 import { box, concat, latin1, u16, u32, u64, u8, zeros } from '../fixtures/boxes';
 
 const LOOSE: BoxBudget = { maxBoxes: 1_000, maxDepth: 16, maxBytes: 1_000_000 };
@@ -245,7 +247,7 @@ describe('movie box fields', () => {
 
 	test('hdlr, elst, mehd, trex', () => {
 		expect(readHandlerType(concat(u32(0), u32(0), latin1('vide')))).toBe('vide');
-		expect(readHandlerType(concat(u32(0), u32(0), zeros(4)))).toBeUndefined();
+		expect(readHandlerType(concat(u32(0), u32(0), zeros(4)))).toBe('????');
 		const v0 = concat(u32(0), u32(2), u32(100), u32(0xffff_ffff), u32(0x1_0000), u32(500), u32(1024), u32(0x1_0000));
 		expect(editEntryLength(0)).toBe(12);
 		expect(readEdit(v0, 0, 0)).toEqual({ segmentDuration: 100, mediaTime: -1, rate: 0x1_0000 });
@@ -312,9 +314,30 @@ describe('the split readers refuse what the walker cannot trust', () => {
 		expect(refusal(box('moov', mvhd, u32(64), latin1('trak')))).toMatch(/damaged: the trak box has an invalid size/);
 		expect(refusal(box('moov', mvhd, u32(1), latin1('trak'), u32(0)))).toMatch(/damaged: a box header is cut off/);
 		expect(refusal(box('moov', mvhd, u32(0), latin1('trak'), box('free')))).toMatch(/damaged: a zero-size box ended moov early/);
-		expect(refusal(box('moov', ...Array.from({ length: 10_001 }, () => box('free'))))).toMatch(/damaged: it has more than 10000 boxes/);
+		expect(refusal(box('moov', ...Array.from({ length: 10_001 }, () => box('free'))))).toMatch(/damaged: it has more than 10,000 boxes/);
 		// A clean list ending in a QuickTime terminator is fine (no track: the planner's concern, not the reader's).
 		expect(readSampleMovie(box('moov', mvhd, u32(0)), 1000)).toMatchObject({ timescale: 1000, tracks: [] });
+	});
+
+	test('fields the movie model cannot read are refused too: too short, or of an unknown version', () => {
+		expect(refusal(box('moov', box('mvhd', zeros(8))))).toMatch(/index \(moov\) is damaged: the mvhd box is too short/);
+		expect(refusal(box('moov', box('mvhd', Uint8Array.of(2), zeros(99))))).toMatch(/index \(moov\) is damaged: the mvhd box has an unknown version/);
+	});
+
+	test('the index and the fragments are refused in the same words, from one place (strictBoxes.ts)', () => {
+		const budget = { maxBoxes: 100_000, maxDepth: 3, maxBytes: Infinity };
+		const problem = (kind: BoxProblem['kind'], type?: string): BoxProblem => ({ kind, message: 'a zero-size box ended moof early', type });
+		expect(problemReason(problem('strayBytes'), budget)).toBeUndefined();
+		expect(problemReason(problem('tooManyBoxes'), budget)).toBe('it has more than 100,000 boxes');
+		expect(problemReason(problem('overruns', 'traf'), budget)).toBe('the traf box has an invalid size');
+		expect(problemReason(problem('unreadableHeader'), budget)).toBe('a box header is unreadable');
+		expect(problemReason(problem('endedEarly'), budget)).toBe('a zero-size box ended moof early');
+		const fragment = (moof: Uint8Array) => () => readFragmentSamples([{ offset: 0, box: moof }], new Map([[1, { descriptionIndex: 1, duration: 1, size: 1, flags: 0 }]]), 1_000, 1_000, new Map());
+		expect(fragment(box('moof', box('traf', box('tfhd', u32(0), u32(1)), box('trun', u32(0)))))).toThrow(
+			new MediaError("The video's fragments (moof) are damaged: the trun box is too short, so it cannot be split", ''),
+		);
+		expect(fragment(box('moof', concat(u32(64), latin1('traf'))))).toThrow(/fragments \(moof\) are damaged: the traf box has an invalid size/);
+		expect(fragment(box('moof', box('traf', box('trun', u32(0), u32(0)))))).toThrow(/fragments \(moof\) are damaged: a track fragment has no readable header \(tfhd\)/);
 	});
 
 	test('the stream scanner: 64-bit sizes, opaque boxes, the first header must be MP4, boxes past the end', async () => {

@@ -13,7 +13,8 @@ import { readUint32, readUint64 } from '../bytes';
 import type { MovieIndex } from './partAssembler';
 import { readMovieIndex } from './partAssembler';
 import type { Box } from './boxWalker';
-import { MoovReader } from './sampleTables';
+import { readMovie } from './movie';
+import { damagedIndex, entryCountOf, fullBoxOf, MOOV_BUDGET, StrictWalker } from './strictBoxes';
 import type { PartCopy, PartLayout } from './partLayout';
 import { streamPart } from '../partStream';
 import type { InlineMedia } from '../source';
@@ -90,50 +91,48 @@ export function layoutFastStart(index: MovieIndex, fileBytes: number): PartLayou
 }
 
 /**
- * Every chunk offset in the moov (each track's stco or co64), or why the moov cannot be moved as it
- * is: file positions the node does not rewrite, or media kept in another file. Throws MediaError
- * for a moov whose boxes do not fit.
+ * Every chunk offset in the moov (each track's stco or co64, as the movie model locates them), or
+ * why the moov cannot be moved as it is: file positions the node does not rewrite, or media kept in
+ * another file. Throws MediaError for a moov whose boxes do not fit.
  */
 function offsetFields(moov: Uint8Array): OffsetField[] | NotMoved {
-	const reader = new MoovReader(moov);
-	const [moovBox] = reader.top();
-	if (!moovBox || moovBox.type !== 'moov') return { reason: 'its index (moov) is damaged' };
-	const children = reader.inside(moovBox);
-	if (children.some((box) => box.type === 'mvex')) return { reason: 'it is a fragmented MP4' };
-	const within = (boxes: Box[], type: string) => boxes.find((box) => box.type === type);
+	const walker = new StrictWalker(moov, MOOV_BUDGET);
+	const [moovBox] = walker.list(walker.file());
+	const movie = moovBox?.type === 'moov' ? readMovie(walker, moovBox) : undefined;
+	walker.refuse(damagedIndex);
+	if (!movie) return { reason: 'its index (moov) is damaged' };
+	if (movie.fragmentDefaults) return { reason: 'it is a fragmented MP4' };
 	const holds = (box: Box, fourcc: string) => Buffer.from(moov.buffer, moov.byteOffset + box.start, box.end - box.start).includes(fourcc, 0, 'latin1');
 	// Item locations (iloc) in a meta box are file positions too; no camera writes them into a movie.
-	const udta = within(children, 'udta');
-	const metas = [within(children, 'meta'), udta && within(reader.inside(udta), 'meta')];
-	if (metas.some((meta) => meta && holds(meta, 'iloc'))) return { reason: 'its metadata holds file positions (iloc) the node does not rewrite' };
+	const userMetadata = movie.userData ? walker.list(walker.childrenOf(movie.userData)).filter((box) => box.type === 'meta') : [];
+	walker.refuse(damagedIndex);
+	if ([...movie.metadata, ...userMetadata].some((meta) => holds(meta, 'iloc'))) return { reason: 'its metadata holds file positions (iloc) the node does not rewrite' };
 
 	const fields: OffsetField[] = [];
-	for (const trak of children.filter((box) => box.type === 'trak')) {
-		const mdia = within(reader.inside(trak), 'mdia');
-		const minf = mdia && within(reader.inside(mdia), 'minf');
-		const minfChildren = minf ? reader.inside(minf) : [];
-		const stbl = within(minfChildren, 'stbl');
-		if (!stbl) return { reason: 'a track has no sample table' };
-		const dinf = within(minfChildren, 'dinf');
-		if (dinf && !selfContained(reader, moov, dinf)) return { reason: 'its media is kept in another file' };
-		for (const table of reader.inside(stbl)) {
-			if (table.type === 'saio') return { reason: 'it holds sample auxiliary information (saio) at file positions the node does not rewrite' };
-			if (table.type !== 'stco' && table.type !== 'co64') continue;
-			const wide = table.type === 'co64';
-			const { at } = reader.fullBox(table, 4);
-			const count = reader.entryCount(table, at, wide ? 8 : 4);
-			for (let entry = 0; entry < count; entry++) fields.push({ at: at + 4 + entry * (wide ? 8 : 4), wide });
-		}
+	for (const track of movie.tracks) {
+		if (!track.stbl) return { reason: 'a track has no sample table' };
+		const dinf = track.mediaInfoHeaders.find((box) => box.type === 'dinf');
+		if (dinf && !selfContained(walker, moov, dinf)) return { reason: 'its media is kept in another file' };
+		if (track.tables.saio) return { reason: 'it holds sample auxiliary information (saio) at file positions the node does not rewrite' };
+		const table = track.tables.chunkOffsets;
+		if (!table) continue;
+		const wide = table.type === 'co64';
+		const { at } = fullBoxOf(moov, table, 4);
+		const count = entryCountOf(moov, table, at, wide ? 8 : 4);
+		for (let entry = 0; entry < count; entry++) fields.push({ at: at + 4 + entry * (wide ? 8 : 4), wide });
 	}
 	return fields;
 }
 
 /** Whether every data reference of a track says "in this file" (flag 1), as all but reference movies do. */
-function selfContained(reader: MoovReader, moov: Uint8Array, dinf: Box): boolean {
-	const dref = reader.inside(dinf).find((box) => box.type === 'dref');
+function selfContained(walker: StrictWalker, moov: Uint8Array, dinf: Box): boolean {
+	const dref = walker.list(walker.childrenOf(dinf)).find((box) => box.type === 'dref');
+	walker.refuse(damagedIndex);
 	if (!dref) return true;
-	const { at } = reader.fullBox(dref, 4);
-	return reader.inside(dref, at + 4 - dref.contentStart).every((entry) => entry.end - entry.contentStart >= 4 && (moov[entry.contentStart + 3] & 1) === 1);
+	const { at } = fullBoxOf(moov, dref, 4);
+	const entries = walker.list(walker.childrenOf(dref, at + 4 - dref.contentStart));
+	walker.refuse(damagedIndex);
+	return entries.every((entry) => entry.end - entry.contentStart >= 4 && (moov[entry.contentStart + 3] & 1) === 1);
 }
 
 /**

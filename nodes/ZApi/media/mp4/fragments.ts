@@ -1,31 +1,19 @@
 /**
  * The samples of a fragmented MP4 (moov with mvex, then moof + mdat pairs, as live and screen
- * recorders write them), read from its moof boxes into the same per-sample arrays as a regular
- * movie's tables (sampleTables.ts), so the splitter can write regular parts from them.
+ * recorders write them), from its moof boxes as the one fragment reader (movieFragments.ts) finds
+ * them, checked strictly and expanded into the same per-sample arrays as a regular movie's tables
+ * (sampleTables.ts), so the splitter can write regular parts from them.
  *
  * Untrusted like the rest: every sample count is checked against the bytes holding its entries,
  * or, for runs whose samples all take the defaults, against the remaining sample budget, before
  * anything is allocated.
  */
-import { MediaError } from '../../InputError';
-import { byteSourceOf, readInt32, readUint32 } from '../bytes';
-import type { Box, BoxProblem } from './boxWalker';
-import { BoxWalker } from './boxWalker';
-import {
-	decodeTimeLength,
-	DEFAULT_BASE_IS_MOOF,
-	readDecodeTime,
-	readTrackFragmentHeader,
-	readTrackRunHeader,
-	SAMPLE_COMPOSITION_OFFSET,
-	SAMPLE_DURATION,
-	SAMPLE_FLAGS,
-	SAMPLE_SIZE,
-	TRACK_FRAGMENT_HEADER_LENGTH,
-	TRACK_RUN_HEADER_LENGTH,
-	trackRunEntryLayout,
-} from './fragmentBoxes';
+import { readInt32, readUint32 } from '../bytes';
+import type { BoxBudget } from './boxWalker';
+import { DEFAULT_BASE_IS_MOOF, SAMPLE_COMPOSITION_OFFSET, SAMPLE_DURATION, SAMPLE_FLAGS, SAMPLE_SIZE, trackRunEntryLayout } from './fragmentBoxes';
 import type { TrackExtends } from './movieBoxes';
+import { readTrackFragments } from './movieFragments';
+import { damagedFragments as damaged, StrictWalker } from './strictBoxes';
 
 /** A moof box, whole, and where it starts in the file. */
 export interface Fragment {
@@ -49,21 +37,8 @@ export interface FragmentSamples {
 }
 
 const NON_SYNC_SAMPLE = 0x0001_0000;
-const MAX_BOXES = 100_000;
-
-const damaged = (what: string) =>
-	new MediaError(
-		`The video's fragments (moof) are damaged: ${what}, so it cannot be split`,
-		'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
-	);
-
-/** What the box walker could not trust, as the reason the fragments are damaged (stray trailing bytes are harmless). */
-function refuse(problem: BoxProblem): void {
-	if (problem.kind === 'strayBytes') return;
-	if (problem.kind === 'tooManyBoxes') throw damaged(`they hold more than ${MAX_BOXES.toLocaleString('en-US')} boxes`);
-	if (problem.kind === 'endedEarly') throw damaged(problem.message);
-	throw damaged('a box has an invalid size');
-}
+/** Boxes read in all the moofs together. */
+const FRAGMENTS_BUDGET: Readonly<BoxBudget> = { maxBoxes: 100_000, maxDepth: 3, maxBytes: Infinity };
 
 /** One trun: where its entries are and how to read them. */
 interface Run {
@@ -99,17 +74,14 @@ export function readFragmentSamples(
 	let total = 0;
 	for (const { offset: moofOffset, box } of fragments) {
 		// One walker per moof, all of them within one box budget.
-		const walker = new BoxWalker(byteSourceOf(box), { maxBoxes: MAX_BOXES - boxesRead, maxDepth: 3, maxBytes: Infinity }, refuse);
-		const [moofBox] = walker.list(walker.file());
-		const moof = moofBox ? walker.list(walker.childrenOf(moofBox)) : [];
+		const walker = new StrictWalker(box, { ...FRAGMENTS_BUDGET, maxBoxes: FRAGMENTS_BUDGET.maxBoxes - boxesRead });
+		const [moof] = walker.list(walker.file());
+		const trackFragments = moof ? readTrackFragments(walker, moof) : [];
+		walker.refuse(damaged, FRAGMENTS_BUDGET);
 		let firstTraf = true;
 		let previousTrafEnd = moofOffset;
-		for (const traf of moof.filter((child) => child.type === 'traf')) {
-			const parts = walker.list(walker.childrenOf(traf));
-			const content = (child: Box) => box.subarray(child.contentStart, child.end);
-			const tfhdBox = parts.find((child) => child.type === 'tfhd');
-			if (!tfhdBox || tfhdBox.end - tfhdBox.contentStart < TRACK_FRAGMENT_HEADER_LENGTH) throw damaged('a track fragment has no readable header (tfhd)');
-			const tfhd = readTrackFragmentHeader(content(tfhdBox));
+		for (const { header: tfhd, decodeTime: firstDecodeTime, runs: trackRuns } of trackFragments) {
+			if (!tfhd) throw damaged('a track fragment has no readable header (tfhd)');
 			const trex = trackDefaults.get(tfhd.trackId);
 			if (!trex) throw damaged(`a fragment names track ${tfhd.trackId}, which the movie does not define`);
 			if (!tfhd.complete) throw damaged('a track fragment header (tfhd) is too short');
@@ -125,18 +97,9 @@ export function readFragmentSamples(
 			const dataStart = tfhd.baseDataOffset ?? (tfhd.flags & DEFAULT_BASE_IS_MOOF || firstTraf ? moofOffset : previousTrafEnd);
 			firstTraf = false;
 
-			const tfdt = parts.find((child) => child.type === 'tfdt');
-			let decodeTime: number | undefined;
-			if (tfdt) {
-				const version = box[tfdt.contentStart];
-				if (tfdt.end - tfdt.contentStart < decodeTimeLength(version)) throw damaged('a decode time box (tfdt) is too short');
-				decodeTime = readDecodeTime(content(tfdt), version);
-			}
-
+			let decodeTime = firstDecodeTime;
 			let nextData = dataStart;
-			for (const trunBox of parts.filter((child) => child.type === 'trun')) {
-				if (trunBox.end - trunBox.contentStart < TRACK_RUN_HEADER_LENGTH) throw damaged('a track run (trun) is too short');
-				const trun = readTrackRunHeader(content(trunBox));
+			for (const { trun: trunBox, header: trun } of trackRuns) {
 				const { flags, sampleCount: count, firstSampleFlags, entryLength: entryBytes } = trun;
 				const entry = trunBox.contentStart + trun.entriesStart;
 				if (entry > trunBox.end) throw damaged('a track run (trun) is too short');

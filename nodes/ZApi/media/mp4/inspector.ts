@@ -15,12 +15,13 @@ import type { Container } from './codecNames';
 import { classifyContainer } from './codecNames';
 import type { MovieDescription } from './describeMovie';
 import { describeMovie } from './describeMovie';
-import { readFragmentEnds } from './fragmentDurations';
 import { InspectContext } from './inspectContext';
+import type { Movie } from './movie';
+import { readMovie, trackKind } from './movie';
 import type { FileType } from './movieBoxes';
 import { readFileType } from './movieBoxes';
 import type { MovieFacts } from './movieFacts';
-import { readMovie } from './movieFacts';
+import { movieFacts } from './movieFacts';
 
 export interface Mp4TrackInfo {
 	kind: 'video' | 'audio' | 'other';
@@ -162,7 +163,7 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 	if (length < 8) return unreadable(`input too short for an MP4 box (${length} bytes)`);
 
 	let fileType: FileType | undefined;
-	let movie: MovieFacts | undefined;
+	let movie: Movie | undefined;
 	let moovOffset: number | undefined;
 	let mdatOffset: number | undefined;
 	let topLevelBoxes = 0;
@@ -177,17 +178,17 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 		else if (box.type === 'moof') fragments.push(box);
 		else if (box.type === 'moov' && moovOffset === undefined) {
 			moovOffset = box.start;
-			movie = readMovie(context, box);
+			movie = readMovie(walker, box);
 		}
 	});
-	if (movie?.fragments) readFragmentEnds(context, fragments, movie);
+	const facts = movie ? movieFacts(context, movie, fragments) : undefined;
 	// reduce, not Math.max(...): a hostile file can hold thousands of tracks.
-	const sampleTablesEnd = (movie?.tracks ?? []).reduce((end, track) => Math.max(end, track.mediaEnd ?? 0), 0);
+	const sampleTablesEnd = (facts?.tracks ?? []).reduce((end, track) => Math.max(end, track.mediaEnd ?? 0), 0);
 	if (sampleTablesEnd > length) {
 		context.cutShort = true;
 		context.note(`the sample tables point ${sampleTablesEnd - length} bytes past the end of the file`, false);
 	}
-	if (overclaimingMdat) judgeOverclaimingMdat(context, overclaimingMdat, movie, length);
+	if (overclaimingMdat) judgeOverclaimingMdat(context, overclaimingMdat, facts, length);
 
 	// All-zero input ends the walk cleanly, but it is not an empty MP4 either.
 	if (topLevelBoxes === 0 && context.issues.length === 0) context.note('no MP4 boxes found');
@@ -195,15 +196,15 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 		if (fileType === undefined) context.note('no ftyp box', false);
 		context.note('no moov box', false);
 	}
-	const movieFacts: MovieDescription = movie ? describeMovie(context, movie) : { tracks: [] };
-	const video = movieFacts.tracks.find((track) => track.kind === 'video');
-	const audio = movieFacts.tracks.find((track) => track.kind === 'audio');
+	const description: MovieDescription = facts ? describeMovie(context, facts) : { tracks: [] };
+	const video = description.tracks.find((track) => track.kind === 'video');
+	const audio = description.tracks.find((track) => track.kind === 'audio');
 	const videoHasSize = video?.width !== undefined && video.height !== undefined;
 	const videoHasCodedSize = video?.codedWidth !== undefined && video.codedHeight !== undefined;
 	return definedOnly<Mp4Inspection>({
 		container: classifyContainer(fileType, moovOffset !== undefined),
 		brand: fileType?.majorBrand?.replace(/ +$/, '') || undefined,
-		durationSeconds: movieFacts.durationSeconds,
+		durationSeconds: description.durationSeconds,
 		videoCodec: video?.codecName,
 		videoCodecTag: video?.codec,
 		audioCodec: audio?.codecName,
@@ -213,10 +214,10 @@ function inspectFile(context: InspectContext): Mp4Inspection {
 		codedHeight: videoHasCodedSize ? video?.codedHeight : undefined,
 		rotation: video?.rotation,
 		fastStart: moovOffset !== undefined && mdatOffset !== undefined ? moovOffset < mdatOffset : undefined,
-		fragmented: movie?.fragments ? true : undefined,
+		fragmented: movie?.fragmentDefaults ? true : undefined,
 		cutShort: context.cutShort && movie !== undefined ? true : undefined,
-		encrypted: movieFacts.tracks.some((track) => track.encrypted) ? true : undefined,
-		tracks: movieFacts.tracks,
+		encrypted: description.tracks.some((track) => track.encrypted) ? true : undefined,
+		tracks: description.tracks,
 		complete: context.complete,
 		issues: context.issues,
 	});
@@ -227,10 +228,10 @@ function inspectFile(context: InspectContext): Mp4Inspection {
  * missing. Some writers leave a wrong size while every sample is in the file, and players
  * play it whole. Fragmented files (whose later fragments the mdat would hide) count as cut short.
  */
-function judgeOverclaimingMdat(context: InspectContext, mdat: Box, movie: MovieFacts | undefined, length: number): void {
-	const tracks = (movie?.tracks ?? []).filter((track) => track.handlerType === 'vide' || track.handlerType === 'soun');
+function judgeOverclaimingMdat(context: InspectContext, mdat: Box, facts: MovieFacts | undefined, length: number): void {
+	const tracks = (facts?.tracks ?? []).filter(({ track }) => trackKind(track) !== 'other');
 	const samplesPresent =
-		movie !== undefined && !movie.fragments && tracks.length > 0 && tracks.every((track) => track.mediaEnd !== undefined && track.mediaEnd <= length);
+		facts !== undefined && !facts.movie.fragmentDefaults && tracks.length > 0 && tracks.every((track) => track.mediaEnd !== undefined && track.mediaEnd <= length);
 	if (samplesPresent) {
 		context.note('the mdat box header claims more bytes than the file has, but every sample is in the file', false);
 		return;

@@ -5,6 +5,7 @@
  * `*Length` it needs, and only decodes: what is too short or unknown is the caller's to judge.
  */
 import { readFourcc, readInt32, readUint32, readUint64 } from '../bytes';
+import { printableType } from './boxHeader';
 
 const UINT32_MAX = 0xffff_ffff;
 const TWO_POW_32 = 0x1_0000_0000;
@@ -55,7 +56,7 @@ export function trackHeaderLength(version: number): number {
 }
 
 /** Offset of track_ID in tkhd content. */
-export function trackIdOffset(version: number): number {
+function trackIdOffset(version: number): number {
 	return version === 1 ? 20 : 12;
 }
 
@@ -90,9 +91,12 @@ export function readTrackHeader(content: Uint8Array, version: number): TrackHead
 /** Bytes of hdlr content up to the end of the handler type. */
 export const HANDLER_LENGTH = 12;
 
-/** hdlr: the handler type ('vide', 'soun', ...); QuickTime's component subtype sits at the same offset. */
-export function readHandlerType(content: Uint8Array): string | undefined {
-	return readFourcc(content, 8);
+/**
+ * hdlr: the handler type ('vide', 'soun', ...; anything unprintable shown as '?', to name a track
+ * left out); QuickTime's component subtype sits at the same offset.
+ */
+export function readHandlerType(content: Uint8Array): string {
+	return printableType(content.subarray(4, 12));
 }
 
 /** Bytes of one elst entry. */

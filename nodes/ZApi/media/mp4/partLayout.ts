@@ -272,7 +272,7 @@ function writeSampleTables(moov: BoxWriter, slice: TrackSlice, chunks: Chunk[], 
 
 /**
  * A copy of an mvhd, tkhd or mdhd with a new duration (and, for mvhd, timescale). The source's
- * boxes were checked to be long enough for these fields (sampleTables.ts).
+ * boxes were checked to be long enough for these fields (movie.ts reads them whole, sampleTables.ts refuses them otherwise).
  */
 function patchHeader(box: Uint8Array, duration: number, timescale?: number, isMovie = false): Uint8Array {
 	const copy = box.slice();

@@ -1,6 +1,7 @@
 /**
  * The sample tables of an MP4/QuickTime movie, expanded to one entry per sample, for cutting it
- * into parts (planParts.ts). Reads only the moov box, which the caller has located and copied.
+ * into parts (planParts.ts). Reads only the moov box, which the caller has located and copied,
+ * through the one model of the movie (movie.ts), on which it applies the splitter's strict checks.
  *
  * The bytes are untrusted: every count is checked against the bytes that hold its entries (or,
  * for counts no entry backs, against the file size and a fixed cap) before anything is allocated,
@@ -10,11 +11,10 @@
 import { MediaError } from '../../InputError';
 import type { Fragment, FragmentSamples, TrackDefaults } from './fragments';
 import { readFragmentSamples } from './fragments';
-import { byteSourceOf, readUint32 } from '../bytes';
-import type { Box, BoxProblem } from './boxWalker';
-import { BoxWalker } from './boxWalker';
-import { editEntryLength, readEdit, readHandlerType, readTimedHeader, readTrackExtends, trackIdOffset, TRACK_EXTENDS_LENGTH } from './movieBoxes';
-import { printableType } from './boxHeader';
+import { readUint32 } from '../bytes';
+import type { Box } from './boxWalker';
+import type { EditList, MovieTrack, SampleTableBoxes } from './movie';
+import { MAX_EDITS, readMovie, startsAtFirstSample, trackKind } from './movie';
 import {
 	chunkOffsetAt,
 	chunkOffsetLength,
@@ -27,11 +27,10 @@ import {
 	sampleToChunkAt,
 	TABLE_ENTRIES_AT,
 } from './sampleTableBoxes';
+import { damagedIndex as damaged, entryCountOf, fullBoxOf, MOOV_BUDGET, StrictWalker } from './strictBoxes';
 
 /** Samples of all tracks together; a 6-minute 30 fps video with AAC has about 26,000. */
 export const MAX_SAMPLES = 1_000_000;
-const MAX_BOXES = 10_000;
-const MAX_DEPTH = 12;
 
 export interface SampleTrack {
 	kind: 'video' | 'audio';
@@ -71,157 +70,75 @@ export interface SampleMovie {
 	skippedTracks: string[];
 }
 
-const damaged = (what: string) =>
-	new MediaError(
-		`The video's index (moov) is damaged: ${what}, so it cannot be split`,
-		'Re-save the video with a video editor or converter, or send a video within the limits.',
-	);
-
-/** What the box walker could not trust, as the reason the index is damaged (stray trailing bytes are harmless). */
-function refuse(problem: BoxProblem): void {
-	if (problem.kind === 'strayBytes') return;
-	if (problem.kind === 'tooDeep') throw damaged('boxes are nested too deeply');
-	if (problem.kind === 'tooManyBoxes') throw damaged(`it has more than ${MAX_BOXES} boxes`);
-	if (problem.kind === 'headerTruncated') throw damaged('a box header is cut off');
-	if (problem.kind === 'endedEarly') throw damaged(problem.message);
-	if (problem.type !== undefined) throw damaged(`the ${problem.type} box has an invalid size`);
-	throw damaged('a box header is unreadable');
-}
-
-/** The moov's boxes, through the one box walker; refuses (MediaError) what the walker cannot trust (also used to move a moov as it is: fastStart.ts). */
-export class MoovReader {
-	private readonly walker: BoxWalker;
-
-	constructor(private readonly bytes: Uint8Array) {
-		this.walker = new BoxWalker(byteSourceOf(bytes), { maxBoxes: MAX_BOXES, maxDepth: MAX_DEPTH, maxBytes: Infinity }, refuse);
-	}
-
-	/** The top-level boxes of the bytes (the moov itself). */
-	top(): Box[] {
-		return this.walker.list(this.walker.file());
-	}
-
-	/** The boxes directly inside a box, after `skip` bytes of its own fields. */
-	inside(box: Box, skip = 0): Box[] {
-		return this.walker.list(this.walker.childrenOf(box, skip));
-	}
-
-	copy(box: Box): Uint8Array {
-		return this.bytes.slice(box.start, box.end);
-	}
-
-	/** A box's content (version and flags first for a full box): a view, not a copy. */
-	content(box: Box): Uint8Array {
-		return this.bytes.subarray(box.contentStart, box.end);
-	}
-
-	/** Content of a full box after version and flags, checked to hold at least `length` bytes. */
-	fullBox(box: Box, length: number): { version: number; at: number } {
-		if (box.end - box.contentStart < 4 + length) throw damaged(`the ${box.type} box is too short`);
-		return { version: this.bytes[box.contentStart], at: box.contentStart + 4 };
-	}
-
-	/** A table's entry count, checked against the bytes its entries need. */
-	entryCount(box: Box, countAt: number, entryBytes: number): number {
-		const count = readUint32(this.bytes, countAt);
-		if (count * entryBytes > box.end - countAt - 4) throw damaged(`the ${box.type} table lists more entries than it holds`);
-		return count;
-	}
-}
-
-function single(boxes: Box[], type: string): Box | undefined {
-	return boxes.find((box) => box.type === type);
-}
-
-function required(boxes: Box[], type: string, where: string): Box {
-	const box = single(boxes, type);
-	if (!box) throw damaged(`a track has no ${type} box in ${where}`);
-	return box;
-}
-
 /**
  * Reads the moov box (header included) of a file of `fileBytes` bytes, plus, for a fragmented
  * MP4, the samples its moof boxes list. Throws MediaError.
  */
 export function readSampleMovie(moov: Uint8Array, fileBytes: number, fragments?: Fragment[]): SampleMovie {
 	try {
-		return readMovie(moov, fileBytes, fragments);
+		return readStrictly(moov, fileBytes, fragments);
 	} catch (error) {
 		// Anything but a MediaError is not expected (every read is bounds-checked); hostile input must still end in a clear error.
 		throw error instanceof MediaError ? error : damaged(`unexpected structure (${error instanceof Error ? error.message : 'unknown'})`);
 	}
 }
 
-function readMovie(moov: Uint8Array, fileBytes: number, fragments: Fragment[] | undefined): SampleMovie {
-	const reader = new MoovReader(moov);
-	const [moovBox] = reader.top();
-	if (!moovBox || moovBox.type !== 'moov') throw damaged('it does not start with a moov box');
-	const children = reader.inside(moovBox);
-	const mvex = single(children, 'mvex');
-	if (mvex && fragments === undefined) {
+function readStrictly(bytes: Uint8Array, fileBytes: number, fragments: Fragment[] | undefined): SampleMovie {
+	const walker = new StrictWalker(bytes, MOOV_BUDGET);
+	const [moovBox] = walker.list(walker.file());
+	const movie = moovBox?.type === 'moov' ? readMovie(walker, moovBox) : undefined;
+	walker.refuse(damaged);
+	if (!movie) throw damaged('it does not start with a moov box');
+	if (movie.fragmentDefaults && fragments === undefined) {
 		throw new MediaError(
 			'The video is a fragmented MP4 (its samples are indexed piece by piece in moof boxes, as live and screen recorders write them), which this node cannot split',
 			'Convert it to a regular MP4 first (for example with a video editor, or ffmpeg -i input.mp4 -c copy output.mp4), or send a video within the limits.',
 		);
 	}
-	const mvhdBox = single(children, 'mvhd');
-	if (!mvhdBox) throw damaged('it has no mvhd box');
-	const mvhd = reader.fullBox(mvhdBox, 20);
-	const { timescale } = readTimedHeader(reader.content(mvhdBox), mvhd.version);
-	if (mvhd.version > 1 || timescale === 0) throw damaged('its movie header (mvhd) is unreadable');
-	if (mvhd.version === 1) reader.fullBox(mvhdBox, 32);
+	if (!movie.mvhdBox) throw damaged('it has no mvhd box');
+	const timescale = movie.header?.timescale;
+	if (!timescale) throw damaged('its movie header (mvhd) is unreadable');
 
 	const tracks: SampleTrack[] = [];
 	const skippedTracks: string[] = [];
+	const samplesInMoov = new Map<MovieTrack, number>();
 	let samples = 0;
-	for (const trak of children.filter((box) => box.type === 'trak')) {
-		const track = readTrack(reader, moov, trak, fileBytes, MAX_SAMPLES - samples);
+	for (const movieTrack of movie.tracks) {
+		const track = readTrack(bytes, movieTrack, fileBytes, MAX_SAMPLES - samples);
 		if (typeof track === 'string') skippedTracks.push(track);
 		else {
 			tracks.push(track);
+			samplesInMoov.set(movieTrack, track.sampleCount);
 			samples += track.sampleCount;
 		}
 	}
-	if (mvex && fragments) {
-		const defaults = readTrackDefaults(reader, moov, mvex);
-		const startTimes = new Map(
-			tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
-		);
-		const fromFragments = readFragmentSamples(fragments, defaults, fileBytes, MAX_SAMPLES - samples, startTimes);
-		const fragmentOnly = tracks.map((track) => track.sampleCount === 0);
-		for (const [index, track] of tracks.entries()) {
-			const extra = fromFragments.get(track.trackId);
-			if (extra) tracks[index] = appendSamples(track, extra);
-		}
-		if (fragmentOnly.every(Boolean)) return { timescale, mvhd: reader.copy(mvhdBox), tracks: startAtFirstFragment(tracks), skippedTracks };
-	}
-	return { timescale, mvhd: reader.copy(mvhdBox), tracks, skippedTracks };
+	const mvhd = copy(bytes, movie.mvhdBox);
+	if (!movie.fragmentDefaults || !fragments) return { timescale, mvhd, tracks, skippedTracks };
+	const defaults = new Map<number, TrackDefaults>();
+	for (const { trackId, ...trackDefaults } of movie.fragmentDefaults.trackExtends.values()) defaults.set(trackId, trackDefaults);
+	const startTimes = new Map(
+		tracks.map((track) => [track.trackId, track.sampleCount ? track.decodeTimes[track.sampleCount - 1] + track.durations[track.sampleCount - 1] : 0]),
+	);
+	const fromFragments = readFragmentSamples(fragments, defaults, fileBytes, MAX_SAMPLES - samples, startTimes);
+	const lateStart = startsAtFirstSample(movie, (movieTrack) => samplesInMoov.get(movieTrack) ?? 0);
+	const withFragments = tracks.map((track) => {
+		const extra = fromFragments.get(track.trackId);
+		return extra ? appendSamples(track, extra) : track;
+	});
+	return { timescale, mvhd, tracks: lateStart ? startAtFirstSample(withFragments) : withFragments, skippedTracks };
 }
 
-/**
- * A stream cut from a live or MSE session: its first fragment's decode time (tfdt) is where the
- * stream stood when it was captured, seconds or hours in, with no edit list to say where the
- * presentation starts. Players start at the first sample, so the presentation starts there too
- * (the same seconds taken off every track, keeping them in sync), not at a stretch of nothing.
- */
-function startAtFirstFragment(tracks: SampleTrack[]): SampleTrack[] {
-	const withoutEdits = (track: SampleTrack) => track.emptyEditTicks === 0 && track.mediaStart === 0 && track.editDuration === undefined;
+/** The presentation starts at the first sample (movie.ts, startsAtFirstSample): the same seconds taken off every track. */
+function startAtFirstSample(tracks: SampleTrack[]): SampleTrack[] {
 	const timed = tracks.filter((track) => track.sampleCount > 0);
-	if (timed.length === 0 || !tracks.every(withoutEdits)) return tracks;
+	if (timed.length === 0) return tracks;
 	const lateSeconds = Math.min(...timed.map((track) => track.decodeTimes[0] / track.timescale));
 	if (!(lateSeconds > 0)) return tracks;
 	return tracks.map((track) => ({ ...track, mediaStart: Math.floor(lateSeconds * track.timescale) }));
 }
 
-/** trex boxes: each track's default sample description, duration, size and flags. */
-function readTrackDefaults(reader: MoovReader, bytes: Uint8Array, mvex: Box): Map<number, TrackDefaults> {
-	const defaults = new Map<number, TrackDefaults>();
-	for (const trex of reader.inside(mvex).filter((box) => box.type === 'trex')) {
-		reader.fullBox(trex, TRACK_EXTENDS_LENGTH - 4);
-		const { trackId, ...trackDefaults } = readTrackExtends(reader.content(trex));
-		defaults.set(trackId, trackDefaults);
-	}
-	return defaults;
+function copy(bytes: Uint8Array, box: Box): Uint8Array {
+	return bytes.slice(box.start, box.end);
 }
 
 /** A track with the samples of its fragments after those of its own tables. */
@@ -250,48 +167,44 @@ function appendSamples(track: SampleTrack, extra: FragmentSamples): SampleTrack 
 	};
 }
 
-/** A track, or the handler type of a track that is neither video nor audio. */
-function readTrack(reader: MoovReader, bytes: Uint8Array, trak: Box, fileBytes: number, samplesLeft: number): SampleTrack | string {
-	const trakChildren = reader.inside(trak);
-	const mdia = required(trakChildren, 'mdia', 'trak');
-	const mdiaChildren = reader.inside(mdia);
-	const hdlr = required(mdiaChildren, 'hdlr', 'mdia');
-	reader.fullBox(hdlr, 8);
-	const handlerType = readHandlerType(reader.content(hdlr));
-	if (handlerType !== 'vide' && handlerType !== 'soun') return printableType(reader.content(hdlr).subarray(4, 12));
-	const tkhd = required(trakChildren, 'tkhd', 'trak');
-	reader.fullBox(tkhd, bytes[tkhd.contentStart] === 1 ? 92 : 80);
-	if (bytes[tkhd.contentStart] > 1) throw damaged('a track header (tkhd) has an unknown version');
+function required<T>(found: T | undefined, type: string, where: string): T {
+	if (found === undefined) throw damaged(`a track has no ${type} box in ${where}`);
+	return found;
+}
 
-	const mdhd = required(mdiaChildren, 'mdhd', 'mdia');
-	const mediaHeader = reader.fullBox(mdhd, bytes[mdhd.contentStart] === 1 ? 28 : 16);
-	if (mediaHeader.version > 1) throw damaged('a media header (mdhd) has an unknown version');
-	const { timescale } = readTimedHeader(reader.content(mdhd), mediaHeader.version);
+/** A track, or the handler type of a track that is neither video nor audio. */
+function readTrack(bytes: Uint8Array, track: MovieTrack, fileBytes: number, samplesLeft: number): SampleTrack | string {
+	required(track.mdia, 'mdia', 'trak');
+	const hdlr = required(track.hdlrBox, 'hdlr', 'mdia');
+	const handlerType = required(track.handlerType, 'hdlr', 'mdia');
+	const kind = trackKind(track);
+	if (kind === 'other') return handlerType;
+	const tkhd = required(track.tkhdBox, 'tkhd', 'trak');
+	const header = required(track.header, 'tkhd', 'trak');
+	const mdhd = required(track.mdhdBox, 'mdhd', 'mdia');
+	const { timescale } = required(track.media, 'mdhd', 'mdia');
 	if (timescale === 0) throw damaged('a track has a zero timescale');
 	// ffmpeg, and the players built on it, read a timescale as a signed 32-bit number; one above
 	// 2^31 - 1 is a corrupted header to them (they time the track in whole seconds instead).
 	if (timescale > 0x7fff_ffff) throw damaged(`a track's timescale (${timescale}) is out of range`);
+	required(track.minf, 'minf', 'mdia');
+	required(track.stbl, 'stbl', 'minf');
+	const stsd = required(track.tables.stsd, 'stsd', 'stbl');
 
-	const minf = required(mdiaChildren, 'minf', 'mdia');
-	const minfChildren = reader.inside(minf);
-	const stbl = required(minfChildren, 'stbl', 'minf');
-	const tables = reader.inside(stbl);
-	const stsd = required(tables, 'stsd', 'stbl');
-
-	const track = readSampleTables(reader, bytes, tables, fileBytes, samplesLeft);
-	const edit = readEditList(reader, bytes, trakChildren);
+	const tables = readSampleTables(bytes, track, fileBytes, samplesLeft);
+	const edit = readEditList(track.editList);
 	return {
-		kind: handlerType === 'vide' ? 'video' : 'audio',
-		trackId: readUint32(reader.content(tkhd), trackIdOffset(bytes[tkhd.contentStart])),
+		kind,
+		trackId: header.trackId,
 		timescale,
-		...track,
+		...tables,
 		...edit,
 		boxes: {
-			tkhd: reader.copy(tkhd),
-			mdhd: reader.copy(mdhd),
-			hdlr: reader.copy(hdlr),
-			mediaInfoHeaders: minfChildren.filter((box) => box.type !== 'stbl').map((box) => reader.copy(box)),
-			stsd: reader.copy(stsd),
+			tkhd: copy(bytes, tkhd),
+			mdhd: copy(bytes, mdhd),
+			hdlr: copy(bytes, hdlr),
+			mediaInfoHeaders: track.mediaInfoHeaders.map((box) => copy(bytes, box)),
+			stsd: copy(bytes, stsd),
 		},
 	};
 }
@@ -301,14 +214,16 @@ type TableFacts = Pick<
 	'sampleCount' | 'offsets' | 'sizes' | 'decodeTimes' | 'durations' | 'compositionOffsets' | 'sync' | 'descriptionIndex'
 >;
 
-function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], fileBytes: number, samplesLeft: number): TableFacts {
+function readSampleTables(bytes: Uint8Array, track: MovieTrack, fileBytes: number, samplesLeft: number): TableFacts {
+	const { tables } = track;
+	const content = (box: Box) => bytes.subarray(box.contentStart, box.end);
 	// Sizes first: they fix the sample count every other table must agree with.
-	const stsz = single(tables, 'stsz');
-	if (!stsz) throw damaged(single(tables, 'stz2') ? 'compact sample sizes (stz2) are not supported' : 'a track has no sample size table (stsz)');
-	reader.fullBox(stsz, 8);
-	const sizeTable = reader.content(stsz);
+	const { stsz } = tables;
+	if (!stsz) throw damaged(tables.stz2 ? 'compact sample sizes (stz2) are not supported' : 'a track has no sample size table (stsz)');
+	fullBoxOf(bytes, stsz, 8);
+	const sizeTable = content(stsz);
 	const { constantSize, sampleCount: declaredCount } = sampleSizeHeader(sizeTable);
-	const sampleCount = constantSize === 0 ? reader.entryCount(stsz, stsz.contentStart + 8, SAMPLE_NUMBER_LENGTH) : declaredCount;
+	const sampleCount = constantSize === 0 ? entryCountOf(bytes, stsz, stsz.contentStart + 8, SAMPLE_NUMBER_LENGTH) : declaredCount;
 	if (sampleCount > samplesLeft) throw damaged(`it lists more than ${MAX_SAMPLES.toLocaleString('en-US')} samples`);
 	if (constantSize !== 0 && constantSize * sampleCount > fileBytes) throw damaged('its samples add up to more than the file');
 	const sizes = new Uint32Array(sampleCount);
@@ -318,11 +233,11 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 
 	const durations = new Uint32Array(sampleCount);
 	const decodeTimes = new Float64Array(sampleCount);
-	const stts = single(tables, 'stts');
+	const { stts } = tables;
 	if (!stts) throw damaged('a track has no time-to-sample table (stts)');
-	const timeBox = reader.fullBox(stts, 4);
-	const timeTable = reader.content(stts);
-	expandRuns(reader.entryCount(stts, timeBox.at, RUN_ENTRY_LENGTH), sampleCount, 'stts', (entry) => runAt(timeTable, TABLE_ENTRIES_AT + entry * RUN_ENTRY_LENGTH, false), (sample, duration) => {
+	const timeBox = fullBoxOf(bytes, stts, 4);
+	const timeTable = content(stts);
+	expandRuns(entryCountOf(bytes, stts, timeBox.at, RUN_ENTRY_LENGTH), sampleCount, 'stts', (entry) => runAt(timeTable, TABLE_ENTRIES_AT + entry * RUN_ENTRY_LENGTH, false), (sample, duration) => {
 		durations[sample] = duration;
 	});
 	let time = 0;
@@ -332,31 +247,31 @@ function readSampleTables(reader: MoovReader, bytes: Uint8Array, tables: Box[], 
 	}
 
 	let compositionOffsets: Int32Array | undefined;
-	const ctts = single(tables, 'ctts');
+	const { ctts } = tables;
 	if (ctts) {
 		const offsets = new Int32Array(sampleCount);
-		const offsetBox = reader.fullBox(ctts, 4);
-		const offsetTable = reader.content(ctts);
-		expandRuns(reader.entryCount(ctts, offsetBox.at, RUN_ENTRY_LENGTH), sampleCount, 'ctts', (entry) => runAt(offsetTable, TABLE_ENTRIES_AT + entry * RUN_ENTRY_LENGTH, true), (sample, offset) => {
+		const offsetBox = fullBoxOf(bytes, ctts, 4);
+		const offsetTable = content(ctts);
+		expandRuns(entryCountOf(bytes, ctts, offsetBox.at, RUN_ENTRY_LENGTH), sampleCount, 'ctts', (entry) => runAt(offsetTable, TABLE_ENTRIES_AT + entry * RUN_ENTRY_LENGTH, true), (sample, offset) => {
 			offsets[sample] = offset;
 		});
 		compositionOffsets = offsets;
 	}
 
 	let sync: Uint8Array | undefined;
-	const stss = single(tables, 'stss');
+	const { stss } = tables;
 	if (stss) {
 		sync = new Uint8Array(sampleCount);
-		const syncBox = reader.fullBox(stss, 4);
-		const count = reader.entryCount(stss, syncBox.at, SAMPLE_NUMBER_LENGTH);
-		const syncTable = reader.content(stss);
+		const syncBox = fullBoxOf(bytes, stss, 4);
+		const count = entryCountOf(bytes, stss, syncBox.at, SAMPLE_NUMBER_LENGTH);
+		const syncTable = content(stss);
 		for (let entry = 0; entry < count; entry++) {
 			const sample = readUint32(syncTable, TABLE_ENTRIES_AT + entry * SAMPLE_NUMBER_LENGTH);
 			if (sample >= 1 && sample <= sampleCount) sync[sample - 1] = 1;
 		}
 	}
 
-	const { offsets, descriptionIndex } = readChunks(reader, bytes, tables, sizes, fileBytes);
+	const { offsets, descriptionIndex } = readChunks(bytes, tables, sizes, fileBytes);
 	return { sampleCount, offsets, sizes, decodeTimes, durations, compositionOffsets, sync, descriptionIndex };
 }
 
@@ -377,24 +292,17 @@ function expandRuns(
 	if (sample < sampleCount) throw damaged(`the ${table} table covers ${sample} of ${sampleCount} samples`);
 }
 
-function readChunks(
-	reader: MoovReader,
-	bytes: Uint8Array,
-	tables: Box[],
-	sizes: Uint32Array,
-	fileBytes: number,
-): { offsets: Float64Array; descriptionIndex: Uint32Array } {
+function readChunks(bytes: Uint8Array, tables: SampleTableBoxes, sizes: Uint32Array, fileBytes: number): { offsets: Float64Array; descriptionIndex: Uint32Array } {
 	const sampleCount = sizes.length;
-	const stco = single(tables, 'stco') ?? single(tables, 'co64');
-	const stsc = single(tables, 'stsc');
+	const { chunkOffsets: stco, stsc } = tables;
 	if (!stco || !stsc) throw damaged('a track has no chunk tables (stsc, stco)');
 	const wide = stco.type === 'co64';
-	const chunkBox = reader.fullBox(stco, 4);
-	const chunkCount = reader.entryCount(stco, chunkBox.at, chunkOffsetLength(wide));
-	const chunkTable = reader.content(stco);
-	const mapBox = reader.fullBox(stsc, 4);
-	const mapEntries = reader.entryCount(stsc, mapBox.at, SAMPLE_TO_CHUNK_ENTRY_LENGTH);
-	const mapTable = reader.content(stsc);
+	const chunkBox = fullBoxOf(bytes, stco, 4);
+	const chunkCount = entryCountOf(bytes, stco, chunkBox.at, chunkOffsetLength(wide));
+	const chunkTable = bytes.subarray(stco.contentStart, stco.end);
+	const mapBox = fullBoxOf(bytes, stsc, 4);
+	const mapEntries = entryCountOf(bytes, stsc, mapBox.at, SAMPLE_TO_CHUNK_ENTRY_LENGTH);
+	const mapTable = bytes.subarray(stsc.contentStart, stsc.end);
 
 	const offsets = new Float64Array(sampleCount);
 	const descriptionIndex = new Uint32Array(sampleCount);
@@ -421,18 +329,16 @@ function readChunks(
 	return { offsets, descriptionIndex };
 }
 
-function readEditList(reader: MoovReader, bytes: Uint8Array, trakChildren: Box[]): Pick<SampleTrack, 'emptyEditTicks' | 'mediaStart' | 'editDuration'> {
-	const edts = single(trakChildren, 'edts');
-	const elst = edts ? single(reader.inside(edts), 'elst') : undefined;
-	if (!elst) return { emptyEditTicks: 0, mediaStart: 0 };
-	const list = reader.fullBox(elst, 4);
-	if (list.version > 1) throw damaged('an edit list (elst) has an unknown version');
-	const count = reader.entryCount(elst, list.at, editEntryLength(list.version));
-	const content = reader.content(elst);
+/** Where the shown media starts and how long it lasts: at most one media edit, after empty ones, at normal speed. */
+function readEditList(editList: EditList | undefined): Pick<SampleTrack, 'emptyEditTicks' | 'mediaStart' | 'editDuration'> {
+	if (!editList) return { emptyEditTicks: 0, mediaStart: 0 };
+	if (editList.declaredCount > editList.edits.length) {
+		// The model keeps MAX_EDITS entries: a longer list (that the box holds) is no single clip.
+		throw editList.edits.length === MAX_EDITS ? unsupportedEdits() : damaged('the elst table lists more entries than it holds');
+	}
 	let emptyEditTicks = 0;
 	let edit: { duration: number; mediaTime: number } | undefined;
-	for (let entry = 0; entry < count; entry++) {
-		const { segmentDuration: duration, mediaTime, rate } = readEdit(content, list.version, entry);
+	for (const { segmentDuration: duration, mediaTime, rate } of editList.edits) {
 		if (mediaTime === -1) {
 			if (edit) throw unsupportedEdits();
 			emptyEditTicks += duration;
