@@ -58,8 +58,23 @@ describe('sampleEntry', () => {
 		const fields = concat(zeros(24), u16(640), u16(360), zeros(50));
 		const entry = box('encv', fields, box('pasp', u32(4), u32(3)), box('sinf', box('frma', latin1('avc1'))));
 		const { context, boxes } = open(entry);
-		expect(readVisualSampleEntry(context.walker, boxes[0])).toEqual({ codedWidth: 640, codedHeight: 360, pixelAspect: [4, 3], originalFormat: 'avc1' });
+		expect(readVisualSampleEntry(context.walker, boxes[0])).toEqual({ codedWidth: 640, codedHeight: 360, pixelAspect: [4, 3], originalFormat: 'avc1', protected: true });
 		expect(context.issues).toEqual([]);
+	});
+
+	test('how NAL units are framed: the length size from avcC (5th byte) and hvcC (22nd byte); 3 is kept here, refused by the splitter', () => {
+		const fields = concat(zeros(24), u16(640), u16(360), zeros(50));
+		const read = (entry: Uint8Array) => {
+			const { context, boxes } = open(entry);
+			return readVisualSampleEntry(context.walker, boxes[0]).nal;
+		};
+		expect(read(box('avc1', fields, box('avcC', u8(1), u8(100), u8(0), u8(31), u8(0xfc | 3))))).toEqual({ family: 'h264', lengthSize: 4 });
+		expect(read(box('avc1', fields, box('avcC', u8(1), u8(100), u8(0), u8(31), u8(0xfc | 1))))).toEqual({ family: 'h264', lengthSize: 2 });
+		expect(read(box('hvc1', fields, box('hvcC', zeros(21), u8(0xfc | 3), zeros(1))))).toEqual({ family: 'hevc', lengthSize: 4 });
+		expect(read(box('hev1', fields, box('hvcC', zeros(21), u8(0xfc | 2))))).toEqual({ family: 'hevc', lengthSize: 3 });
+		// Too short to hold the byte: nothing is guessed.
+		expect(read(box('avc1', fields, box('avcC', u8(1), u8(100), u8(0), u8(31))))).toBeUndefined();
+		expect(read(box('mp4v', fields))).toBeUndefined();
 	});
 
 	test("an audio entry: esds found after QuickTime's version 1 fields and inside 'wave'", () => {

@@ -11,7 +11,7 @@ import type { MovieTrack } from './movie';
 import { trackKind } from './movie';
 import type { MovieFacts, TrackFacts } from './movieFacts';
 import type { SampleEntryDetails } from './sampleEntry';
-import { readAudioSampleEntry, readVisualSampleEntry } from './sampleEntry';
+import { entryEncrypted, readAudioSampleEntry, readVisualSampleEntry } from './sampleEntry';
 
 export interface MovieDescription {
 	durationSeconds?: number;
@@ -61,7 +61,7 @@ function describeTrack(context: InspectContext, trackFacts: TrackFacts, movie: M
 		(format === 'mp4v' || format === 'mp4a') && details.objectType !== undefined
 			? (objectTypes[details.objectType] ?? format)
 			: undefined;
-	const encrypted = entry.type === 'encv' || entry.type === 'enca' ? true : undefined;
+	const encrypted = entryEncrypted(entry, details) ? true : undefined;
 	const info: Mp4TrackInfo = {
 		kind,
 		codec: entry.type,

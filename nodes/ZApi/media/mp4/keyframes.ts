@@ -11,7 +11,11 @@ import type { OpenSource } from './partAssembler';
 import type { Fragment } from './fragments';
 import type { SampleTrack } from './sampleTables';
 import type { ByteSource } from '../bytes';
-import { readUint32 } from '../bytes';
+import { byteSourceOf } from '../bytes';
+import { BoxWalker } from './boxWalker';
+import { readTrackFragments } from './movieFragments';
+import { entryEncrypted, readAudioSampleEntry, readVisualSampleEntry } from './sampleEntry';
+import { MOOV_BUDGET } from './strictBoxes';
 
 export interface SampleCodec {
 	/** Sample entry fourcc of the track's first description, e.g. 'avc1', 'encv'. */
@@ -21,45 +25,17 @@ export interface SampleCodec {
 	encrypted: boolean;
 }
 
-/** Sample entries of video (78 bytes of fields) and audio (28 bytes, version 0) before their child boxes. */
-const VISUAL_FIELDS = 78;
-const AUDIO_FIELDS = 28;
-
-const fourccAt = (bytes: Uint8Array, at: number) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
-
-/** Child boxes of [start, end) as [type, content start, end]; stops at anything that does not fit. */
-function childBoxes(bytes: Uint8Array, start: number, end: number): Array<[string, number, number]> {
-	const found: Array<[string, number, number]> = [];
-	for (let at = start; at + 8 <= end; ) {
-		const size = readUint32(bytes, at);
-		if (size < 8 || at + size > end) break;
-		found.push([fourccAt(bytes, at + 4), at + 8, at + size]);
-		at += size;
-	}
-	return found;
-}
-
-/** The codec of a track from its stsd box (header included), as the sample tables keep it. */
+/** The codec of a track from its stsd box (header included), as the sample tables keep it, read by the inspector's sample entry reader. */
 export function sampleCodec(track: Pick<SampleTrack, 'kind' | 'boxes'>): SampleCodec {
-	const stsd = track.boxes.stsd;
-	// stsd: header, version and flags, entry count, then the entries.
-	const entryAt = 16;
-	if (stsd.length < entryAt + 8) return { fourcc: '', encrypted: false };
-	const entryEnd = Math.min(stsd.length, entryAt + readUint32(stsd, entryAt));
-	const fourcc = fourccAt(stsd, entryAt + 4);
-	const fieldsEnd = entryAt + 8 + (track.kind === 'video' ? VISUAL_FIELDS : AUDIO_FIELDS);
-	const children = childBoxes(stsd, fieldsEnd, entryEnd);
-	const encrypted = fourcc === 'encv' || fourcc === 'enca' || children.some(([type]) => type === 'sinf');
-	let nal: SampleCodec['nal'];
-	for (const [type, at, end] of children) {
-		// avcC: version, profile, compatibility, level, then 6 reserved bits and lengthSizeMinusOne.
-		if (type === 'avcC' && end - at >= 5) nal = { family: 'h264', lengthSize: (stsd[at + 4] & 3) + 1 };
-		// hvcC: lengthSizeMinusOne in the low bits of its 22nd byte.
-		if (type === 'hvcC' && end - at >= 22) nal = { family: 'hevc', lengthSize: (stsd[at + 21] & 3) + 1 };
-	}
+	const walker = new BoxWalker(byteSourceOf(track.boxes.stsd), MOOV_BUDGET, () => undefined);
+	const [stsd] = walker.list(walker.file());
+	// stsd: version and flags, entry count, then the entries.
+	const [entry] = stsd && stsd.end - stsd.contentStart >= 8 ? walker.list(walker.childrenOf(stsd, 8)) : [];
+	if (!entry) return { fourcc: '', encrypted: false };
+	const details = track.kind === 'video' ? readVisualSampleEntry(walker, entry) : readAudioSampleEntry(walker, entry);
 	// A length size of 3 is not allowed for either codec; such a file is not read for keyframes.
-	if (nal && nal.lengthSize === 3) nal = undefined;
-	return { fourcc, nal, encrypted };
+	const nal = details.nal && details.nal.lengthSize !== 3 ? details.nal : undefined;
+	return { fourcc: entry.type, nal, encrypted: entryEncrypted(entry, details) };
 }
 
 /** What a NAL unit header says about its picture: a random-access point, another picture, or nothing (parameter sets, SEI). */
@@ -201,11 +177,9 @@ export function trueSync(track: Pick<SampleTrack, 'sampleCount' | 'sync'>, verdi
 
 /** Whether a fragmented file's fragments carry encryption information (senc, saiz, saio in a traf). */
 export function fragmentsEncrypted(fragments: Fragment[] | undefined): boolean {
-	for (const { box } of fragments ?? []) {
-		for (const [type, at, end] of childBoxes(box, 8, box.length)) {
-			if (type !== 'traf') continue;
-			if (childBoxes(box, at, end).some(([child]) => child === 'senc' || child === 'saiz' || child === 'saio')) return true;
-		}
-	}
-	return false;
+	return (fragments ?? []).some(({ box }) => {
+		const walker = new BoxWalker(byteSourceOf(box), MOOV_BUDGET, () => undefined);
+		const [moof] = walker.list(walker.file());
+		return moof !== undefined && readTrackFragments(walker, moof).some((fragment) => fragment.encrypted);
+	});
 }

@@ -27,6 +27,8 @@ export interface TrackFragment {
 	/** tfdt: decode time of the first sample, in media timescale units. */
 	decodeTime?: number;
 	runs: TrackRun[];
+	/** Its samples are encrypted: it carries their encryption information (senc, or saiz and saio). */
+	encrypted: boolean;
 }
 
 /** The track fragments of one moof, in file order. */
@@ -39,7 +41,7 @@ export function readTrackFragments(walker: BoxWalker, moof: Box): TrackFragment[
 }
 
 function readTrackFragment(walker: BoxWalker, traf: Box): TrackFragment {
-	const fragment: TrackFragment = { traf, runs: [] };
+	const fragment: TrackFragment = { traf, runs: [], encrypted: false };
 	let headerSeen = false;
 	let decodeTimeSeen = false;
 	walker.walk(walker.childrenOf(traf), (box) => {
@@ -55,6 +57,8 @@ function readTrackFragment(walker: BoxWalker, traf: Box): TrackFragment {
 		} else if (box.type === 'trun') {
 			const content = walker.content(box, TRACK_RUN_HEADER_LENGTH, TRACK_RUN_HEADER_READ);
 			if (content) fragment.runs.push({ trun: box, header: readTrackRunHeader(content) });
+		} else if (box.type === 'senc' || box.type === 'saiz' || box.type === 'saio') {
+			fragment.encrypted = true;
 		}
 	});
 	return fragment;

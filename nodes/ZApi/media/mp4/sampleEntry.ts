@@ -1,7 +1,9 @@
 /**
  * What a video or audio sample entry (stsd) tells about the pictures and the codec: stored size,
- * pixel aspect ratio (pasp), the esds object type (mp4v/mp4a), the original format of an
- * encrypted entry (sinf > frma), QuickTime's wave wrapper. Read through the box walker.
+ * pixel aspect ratio (pasp), the esds object type (mp4v/mp4a), how H.264/HEVC NAL units are
+ * framed (avcC/hvcC), protection (sinf) and the original format of an encrypted entry (sinf >
+ * frma), QuickTime's wave wrapper. Read through the box walker, for the inspector and the
+ * splitter (keyframes.ts) alike.
  */
 import { readFourcc, readUint16, readUint32 } from '../bytes';
 import type { Box, BoxWalker, Region } from './boxWalker';
@@ -13,6 +15,18 @@ export interface SampleEntryDetails {
 	codedHeight?: number;
 	/** pasp: horizontal and vertical spacing, the pixel aspect ratio. */
 	pixelAspect?: [number, number];
+	/** H.264 (avcC) or HEVC (hvcC): the size of the length prefix before each NAL unit in a sample. */
+	nal?: { family: 'h264' | 'hevc'; lengthSize: number };
+	/** The entry carries protection information (sinf): its samples are encrypted. */
+	protected?: true;
+}
+
+/** avcC: version, profile, compatibility, level, then lengthSizeMinusOne in the low bits of its 5th byte; hvcC: of its 22nd. */
+const LENGTH_SIZE_AT = { avcC: 4, hvcC: 21 } as const;
+
+/** An entry whose samples are encrypted (DRM): encv or enca, or any entry that carries protection information. */
+export function entryEncrypted(entry: Box, details: SampleEntryDetails): boolean {
+	return entry.type === 'encv' || entry.type === 'enca' || details.protected === true;
 }
 
 export function readVisualSampleEntry(walker: BoxWalker, entry: Box): SampleEntryDetails {
@@ -50,8 +64,13 @@ function readSampleEntryChildren(walker: BoxWalker, children: Region, details: S
 		if (box.type === 'esds' && details.objectType === undefined) {
 			const content = walker.content(box, 4, 256);
 			if (content) details.objectType = readObjectType(content, 4, content.length);
+		} else if ((box.type === 'avcC' || box.type === 'hvcC') && details.nal === undefined) {
+			const at = LENGTH_SIZE_AT[box.type];
+			const content = walker.content(box, at + 1);
+			if (content) details.nal = { family: box.type === 'avcC' ? 'h264' : 'hevc', lengthSize: (content[at] & 3) + 1 };
 		} else if (box.type === 'wave' || box.type === 'sinf') {
 			// QuickTime keeps esds inside 'wave'; encrypted entries name the real format in sinf > frma.
+			if (box.type === 'sinf') details.protected = true;
 			readSampleEntryChildren(walker, walker.childrenOf(box), details);
 		} else if (box.type === 'frma' && details.originalFormat === undefined) {
 			const content = walker.content(box, 4);
