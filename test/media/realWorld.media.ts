@@ -78,9 +78,9 @@ async function splitAndJudge(entry: CorpusFile & { fullPath: string }): Promise<
 		partPackets.push(...packets(path));
 	});
 
-	// Every visible frame once, in order. Where the source itself does not decode cleanly, the
-	// concealed pictures vary from run to run (threads), so only their number is compared; the
-	// packets below are compared byte for byte all the same.
+	// Every visible frame once, in order. Where the source itself does not decode cleanly, a part
+	// (a fresh decoder) conceals the broken pictures differently from the whole source, so only
+	// their number is compared; the packets below are compared byte for byte all the same.
 	expect(partFrames.length).toBe(sourceDecode.hashes.length);
 	if (!sourceComplains) expect(partFrames).toEqual(sourceDecode.hashes);
 	// Samples copied byte for byte: nothing in a part that is not in the source, and every video
