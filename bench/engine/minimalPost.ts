@@ -9,10 +9,11 @@ import { NodeConnectionTypes } from 'n8n-workflow';
  * - URL items: optionally a HEAD to the video host, then the POST with the credential.
  * - File items (`source` binary or base64): the POST with the video as a streamed body, built the way
  *   the streamed floor builds it (bench/contenders/floor.js): the head, the stored file read through
- *   n8n's getBinaryStream in 192 KiB chunks, each encoded to Base64 and handed on, the tail, with the
- *   exact length up front; Base64 text (the item's, or inline binary data) is handed on in slices.
- *   No check of the file before sending. Its body is a Blob-like object, the one streamed body n8n's
- *   helper passes on to axios (as the Z-API node's media/requestBody.ts does).
+ *   n8n's getBinaryStream, encoded to Base64 piece by piece and handed on as strings, the tail, with
+ *   the exact length up front; Base64 text (the item's, or inline binary data) is handed on in slices.
+ *   Chunks and pieces have the node's sizes (186 KiB read, 124 KiB of Base64 per piece: the cheapest
+ *   measured, see docs/benchmark.md). No check of the file before sending. Its body is a Blob-like
+ *   object, the one streamed body n8n's helper passes on to axios (as media/requestBody.ts does).
  *
  * Its time minus the plain-script floor's is what n8n's engine, its binary data service and its
  * request helper cost per item; the Z-API node's time minus its time is the node's own overhead.
@@ -63,11 +64,12 @@ export class MinimalPost implements INodeType {
 
 const HEAD = Buffer.from('{"video":"data:video/mp4;base64,', 'latin1');
 const TAIL = Buffer.from('"}', 'latin1');
-const CHUNK_BYTES = 3 * 64 * 1024;
-const SLICE_CHARACTERS = (CHUNK_BYTES / 3) * 4;
+const PIECE_BYTES = 3 * 31 * 1024;
+const CHUNK_BYTES = 2 * PIECE_BYTES;
+const SLICE_CHARACTERS = (PIECE_BYTES / 3) * 4;
 
 /** A body axios streams: it reads `size` and `type` and pipes what `stream()` yields. */
-function blob(payloadLength: number, payload: () => AsyncIterable<Buffer>) {
+function blob(payloadLength: number, payload: () => AsyncIterable<string>) {
 	return {
 		size: HEAD.length + payloadLength + TAIL.length,
 		type: 'application/json',
@@ -82,7 +84,7 @@ function blob(payloadLength: number, payload: () => AsyncIterable<Buffer>) {
 
 function textBody(text: string) {
 	return blob(text.length, async function* () {
-		for (let offset = 0; offset < text.length; offset += SLICE_CHARACTERS) yield Buffer.from(text.slice(offset, offset + SLICE_CHARACTERS), 'latin1');
+		for (let offset = 0; offset < text.length; offset += SLICE_CHARACTERS) yield text.slice(offset, offset + SLICE_CHARACTERS);
 	});
 }
 
@@ -93,7 +95,9 @@ function binaryBody(context: IExecuteFunctions, itemIndex: number) {
 	const bytes = binary.bytes as number;
 	return blob(Math.ceil(bytes / 3) * 4, async function* () {
 		const stream = await context.helpers.getBinaryStream(id, CHUNK_BYTES);
-		// The stream's chunks are CHUNK_BYTES (a multiple of 3) but the last, so each encodes on its own.
-		for await (const chunk of stream) yield Buffer.from((chunk as Buffer).toString('base64'), 'latin1');
+		// The stream's chunks are CHUNK_BYTES (a multiple of 3) but the last, so each piece encodes on its own.
+		for await (const chunk of stream) {
+			for (let from = 0; from < (chunk as Buffer).length; from += PIECE_BYTES) yield (chunk as Buffer).toString('base64', from, Math.min(from + PIECE_BYTES, (chunk as Buffer).length));
+		}
 	});
 }

@@ -16,7 +16,7 @@ const random = (limit: number) => {
 };
 const randomBytes = (length: number) => Buffer.from(Uint8Array.from({ length }, () => random(256)));
 
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+async function collect(chunks: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
 	const out: Buffer[] = [];
 	for await (const chunk of chunks) out.push(Buffer.from(chunk));
 	return Buffer.concat(out);
