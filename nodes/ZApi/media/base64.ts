@@ -171,12 +171,12 @@ export function base64Length(bytes: number): number {
 	return Math.ceil(bytes / 3) * 4;
 }
 
-// Pieces are handed on as Base64 strings, not Buffers: a string is one allocation in V8's young
-// generation, dropped by the next minor collection, where a Buffer would be a second copy outside
-// the heap (13.3 MB of memory per 10 MB video, freed only when a collection finds it dead, which on
-// a worker sending ten videos at once piles up, and glibc keeps much of it). 93 KiB of file per
+// Pieces are handed on as Base64 strings, not Buffers: axios reads up to 16 pieces ahead of the
+// socket, and Buffers waiting there outlived V8's young generation, their memory (outside the heap)
+// freed only by a full collection of n8n's heap; strings wait inside the young generation and die
+// there (axios' byte-counting Transform makes each a Buffer only as it writes it). 93 KiB of file per
 // piece, a multiple of 3 (pieces encode on their own): 124 KiB of Base64, just under the size at
-// which V8 allocates a string as a large object (128 KiB), which only a full collection frees.
+// which V8 allocates a string as a large object (128 KiB). Measured in docs/benchmark.md.
 export const ENCODE_PIECE_BYTES = 3 * 31 * 1024;
 /** Base64 characters per piece of a streamed body: what ENCODE_PIECE_BYTES of file encode to. */
 const TEXT_PIECE_CHARACTERS = (ENCODE_PIECE_BYTES / 3) * 4;

@@ -23,8 +23,8 @@ export function mediaRequestBody(field: string, media: PreparedMedia, others: ID
  * n8n's request helper (axios) takes it as a Blob: it sends `size` as the Content-Length, `type` as
  * the Content-Type and streams what `stream()` yields (a node may not import Node's stream module,
  * and a Blob is the one body axios streams from an async iterator). The Base64 goes as strings
- * (media/base64.ts says why): axios pipes each piece to the socket as it is, and Base64 is ASCII, so
- * a piece's length is its byte count. Every call to `stream()` reads
+ * (media/base64.ts says why), which axios turns into bytes as it writes them; Base64 is ASCII, so a
+ * piece's length is its byte count. Every call to `stream()` reads
  * the file again from its start, so a retry sends the same bytes. When reading the file fails
  * halfway (a stored file removed, a storage error, a file shorter or longer than n8n recorded),
  * the stream fails before the body is complete: the request is torn down short of its
