@@ -1,7 +1,10 @@
 /**
  * Where the node's time and memory go, for one scenario, in one process:
  *
- *   npx ts-node --transpile-only bench/profile.ts [--scenario video10-fs] [--node /abs/ZApi.node.ts] [--iterations 20] [--copies]
+ *   TS_NODE_PREFER_TS_EXTS=true npx ts-node --transpile-only bench/profile.ts [--scenario video10-fs] [--node /abs/ZApi.node.ts] [--iterations 20] [--copies]
+ *
+ * (TS_NODE_PREFER_TS_EXTS must be set before ts-node starts: otherwise require('…/ZApi.node') loads the
+ * codex, ZApi.node.json, and the run fails with "ZApi is not a constructor".)
  *
  * - CPU: V8's sampling profiler runs only while the Z-API node executes (started and stopped by the
  *   engine's nodeExecuteBefore/After hooks); self time is summed per function over all iterations and
@@ -26,8 +29,6 @@ import type { BenchItemsSpec } from './engine/benchItems';
 import { ALT_NODE_TYPE, BENCH_ITEMS_TYPE, PACKAGE_NODE_TYPE, runBenchWorkflow } from './engine/runner';
 import { generatePayloads } from './lib/payloads';
 import { CLIENT_TOKEN, startBenchServers, type ExpectedVideo } from './lib/servers';
-
-process.env.TS_NODE_PREFER_TS_EXTS = 'true';
 
 const argument = (name: string, fallback?: string) => {
 	const index = process.argv.indexOf(`--${name}`);

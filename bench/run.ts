@@ -35,7 +35,7 @@ interface ContenderDef {
 	key: string;
 	label: string;
 	runner: 'engine' | 'bare' | 'floor';
-	engine?: 'node' | 'node-alt' | 'wa-default' | 'wa-tuned' | 'wa-http' | 'n8n-floor' | 'n8n-floor-head';
+	engine?: 'node' | 'node-alt' | 'wa-default' | 'wa-tuned' | 'wa-http' | 'n8n-floor' | 'n8n-floor-head' | 'n8n-floor-file';
 	urlHandling?: 'checkThenPass' | 'passLink';
 	variant?: { connection: 'keepAlive' | 'new'; headFirst?: boolean };
 	altIndex?: number;
@@ -63,6 +63,7 @@ const C = {
 	nodeAlt: { key: 'node-alt', label: 'Z-API node, prototype (BENCH_ALT_NODE)', runner: 'engine', engine: 'node-alt' },
 	bare: { key: 'bare', label: 'bare client (JSON.stringify)', runner: 'bare', variant: { connection: 'keepAlive' } },
 	floor: { key: 'floor', label: 'streamed floor', runner: 'floor', variant: { connection: 'keepAlive' } },
+	n8nFloorFile: { key: 'n8n-floor-file', label: 'minimal n8n node: the streamed POST via the same helper', runner: 'engine', engine: 'n8n-floor-file' },
 	waTuned: { key: 'wa-tuned', label: 'Extract From File (File Encoding set) + HTTP Request', runner: 'engine', engine: 'wa-tuned' },
 	waDefault: { key: 'wa-default', label: 'Extract From File (defaults) + HTTP Request', runner: 'engine', engine: 'wa-default' },
 	waHttp: { key: 'wa-http', label: 'HTTP Request (JSON body)', runner: 'engine', engine: 'wa-http' },
@@ -86,7 +87,7 @@ function buildScenarios(payloads: Payloads, urlFor: (instanceId: string, tag: st
 	const urls = (instanceId: string, count: number, prefix = '') =>
 		Array.from({ length: count }, (_, index) => urlFor(instanceId, `${prefix}${index}`));
 	// The default-options workaround spends ~3.5 s per 10 MB in character-set detection: 3 repetitions.
-	const binaryContenders = [C.node, ...alt, C.bare, C.floor, C.waTuned, { ...C.waDefault, reps: 3 }];
+	const binaryContenders = [C.node, ...alt, C.bare, C.floor, C.n8nFloorFile, C.waTuned, { ...C.waDefault, reps: 3 }];
 	return [
 		{
 			id: 'video10-inline',
@@ -163,7 +164,7 @@ function buildScenarios(payloads: Payloads, urlFor: (instanceId: string, tag: st
 								: { kind: 'dataUri', bytes: payloads.warmupBase64.bytes, sha256: payloads.warmupBase64.sha256 },
 						]
 					: [],
-			contenders: [C.node, ...alt, C.bare, C.floor, C.waHttp],
+			contenders: [C.node, ...alt, C.bare, C.floor, C.n8nFloorFile, C.waHttp],
 		},
 	];
 }

@@ -37,7 +37,7 @@ interface RunRequest {
 const { serve, settle } = require('./probe') as { settle(ms?: number): Promise<void>; serve(impl: { setup(spec: EngineSpec): Promise<void>; run(request: RunRequest): Promise<{ items: number }> }): void };
 
 interface EngineSpec {
-	contender: 'node' | 'node-alt' | 'wa-default' | 'wa-tuned' | 'wa-http' | 'n8n-floor' | 'n8n-floor-head';
+	contender: 'node' | 'node-alt' | 'wa-default' | 'wa-tuned' | 'wa-http' | 'n8n-floor' | 'n8n-floor-head' | 'n8n-floor-file';
 	/** 1 for the first BENCH_ALT_NODE entry, 2 for the second, ... */
 	altIndex?: number;
 	binaryMode: BinaryMode;
@@ -124,13 +124,19 @@ function workflowFor(items: BenchItemsSpec): { json: WorkflowJson; measured: str
 			break;
 		case 'n8n-floor':
 		case 'n8n-floor-head':
+		case 'n8n-floor-file':
 			nodes.push({
 				id: 'minimal',
 				name: 'Minimal Post',
 				type: MINIMAL_POST_TYPE,
 				typeVersion: 1,
 				position: [400, 0],
-				parameters: { videoUrl: '={{ $json.url }}', probe: spec.contender === 'n8n-floor-head' },
+				parameters:
+					items.kind === 'url'
+						? { source: 'url', videoUrl: '={{ $json.url }}', probe: spec.contender === 'n8n-floor-head' }
+						: items.kind === 'base64'
+							? { source: 'base64', videoBase64: '={{ $json.video }}' }
+							: { source: 'binary' },
 				credentials: { zApiApi: { id: 'cred-1', name: 'Z-API account' } },
 			});
 			measured = ['Minimal Post'];

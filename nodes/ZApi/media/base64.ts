@@ -199,23 +199,26 @@ export function base64Length(bytes: number): number {
 	return Math.ceil(bytes / 3) * 4;
 }
 
-// 96 KiB of file per piece: a multiple of 3 (pieces encode on their own), 128 KiB of Base64. A request
-// body holds a few of them at a time on their way to the socket (see media/requestBody.ts); smaller
-// pieces cost more per byte in n8n's request path (each goes through two streams and the socket).
-const ENCODE_PIECE_BYTES = 3 * 32 * 1024;
+// Pieces are handed on as Base64 strings, not Buffers: axios reads up to 16 pieces ahead of the
+// socket, and Buffers waiting there outlived V8's young generation, their memory (outside the heap)
+// freed only by a full collection of n8n's heap; strings wait inside the young generation and die
+// there (axios' byte-counting Transform makes each a Buffer only as it writes it). 93 KiB of file per
+// piece, a multiple of 3 (pieces encode on their own): 124 KiB of Base64, just under the size at
+// which V8 allocates a string as a large object (128 KiB). Measured in docs/benchmark.md.
+export const ENCODE_PIECE_BYTES = 3 * 31 * 1024;
 /** Base64 characters per piece of a streamed body: what ENCODE_PIECE_BYTES of file encode to. */
 const TEXT_PIECE_CHARACTERS = (ENCODE_PIECE_BYTES / 3) * 4;
 
-function encodePiece(bytes: Uint8Array, start: number, end: number): Buffer {
-	return Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('base64'), 'latin1');
+function encodePiece(bytes: Uint8Array, start: number, end: number): string {
+	return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('base64');
 }
 
 /**
  * The Base64 of a file that arrives as consecutive chunks of any size (a stream of stored binary
- * data, a split video's pieces, one Buffer), as pieces of at most 128 KiB. Base64 encodes groups of
+ * data, a split video's pieces, one Buffer), as strings of at most 124 KiB. Base64 encodes groups of
  * 3 bytes, so the 1 or 2 bytes a chunk ends with are carried into a group with the start of the next.
  */
-export async function* base64Pieces(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Buffer> {
+export async function* base64Pieces(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<string> {
 	const carry = new Uint8Array(3);
 	let carried = 0;
 	for await (const chunk of chunks) {
@@ -236,9 +239,9 @@ export async function* base64Pieces(chunks: AsyncIterable<Uint8Array> | Iterable
 	if (carried > 0) yield encodePiece(carry, 0, carried);
 }
 
-/** Base64 text (already clean and padded: what parseBase64 returns) in pieces of 128 KiB, as bytes. */
-export function* base64TextPieces(payload: string): Generator<Buffer> {
+/** Base64 text (already clean and padded: what parseBase64 returns) in pieces of 124 KiB: slices of it, not copies. */
+export function* base64TextPieces(payload: string): Generator<string> {
 	for (let offset = 0; offset < payload.length; offset += TEXT_PIECE_CHARACTERS) {
-		yield Buffer.from(payload.slice(offset, offset + TEXT_PIECE_CHARACTERS), 'latin1');
+		yield payload.slice(offset, offset + TEXT_PIECE_CHARACTERS);
 	}
 }

@@ -16,13 +16,15 @@ export function mediaRequestBody(field: string, media: PreparedMedia, others: ID
 /**
  * A Z-API request body with a file in it, {"<field>":"data:<type>;base64,<payload>", ...the other
  * fields}, that never exists whole: it is written to the socket as it is produced, the JSON head,
- * then the Base64 of the file 128 KiB at a time as the file is read (from n8n's binary data stream,
+ * then the Base64 of the file 124 KiB at a time as the file is read (from n8n's binary data stream,
  * the item's Base64 text or the bytes in memory), then the tail. Its length is known before the
  * first byte, so the request carries an exact Content-Length.
  *
  * n8n's request helper (axios) takes it as a Blob: it sends `size` as the Content-Length, `type` as
  * the Content-Type and streams what `stream()` yields (a node may not import Node's stream module,
- * and a Blob is the one body axios streams from an async iterator). Every call to `stream()` reads
+ * and a Blob is the one body axios streams from an async iterator). The Base64 goes as strings
+ * (media/base64.ts says why), which axios turns into bytes as it writes them; Base64 is ASCII, so a
+ * piece's length is its byte count. Every call to `stream()` reads
  * the file again from its start, so a retry sends the same bytes. When reading the file fails
  * halfway (a stored file removed, a storage error, a file shorter or longer than n8n recorded),
  * the stream fails before the body is complete: the request is torn down short of its
@@ -36,7 +38,7 @@ export class JsonFileBody {
 	private readonly head: Buffer;
 	private readonly tail: Buffer;
 	private readonly payloadLength: number;
-	private readonly reading = new Set<AsyncIterator<Uint8Array>>();
+	private readonly reading = new Set<AsyncIterator<Uint8Array | string>>();
 
 	constructor(
 		private readonly field: string,
@@ -57,7 +59,7 @@ export class JsonFileBody {
 	}
 
 	/** The whole body, from the start of the file. */
-	async *stream(): AsyncGenerator<Uint8Array> {
+	async *stream(): AsyncGenerator<Uint8Array | string> {
 		this.failure = undefined;
 		yield this.head;
 		const payload = this.payload()[Symbol.asyncIterator]();
@@ -87,7 +89,7 @@ export class JsonFileBody {
 		this.reading.clear();
 	}
 
-	private payload(): AsyncIterable<Uint8Array> {
+	private payload(): AsyncIterable<string> {
 		const { media } = this;
 		if (media.payload !== undefined) return toAsync(base64TextPieces(media.payload));
 		if (media.open) return base64Pieces(media.open());

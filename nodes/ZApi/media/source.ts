@@ -1,6 +1,6 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
-import { base64DecodedLength, decodeBase64Range, parseBase64 } from './base64';
+import { base64DecodedLength, decodeBase64Range, ENCODE_PIECE_BYTES, parseBase64 } from './base64';
 import type { ByteSource } from './bytes';
 import type { MediaKind } from './kinds';
 import { exceedsLimit, formatBytes, tooLargeMessage } from './limits';
@@ -110,8 +110,9 @@ export async function readBinaryMedia(
 	return { kind: 'inline', mimeType, bytes: content.length, content };
 }
 
-// A multiple of 3: chunks of stored files then encode to Base64 without carrying bytes between them.
-const STORED_CHUNK_BYTES = 3 * 64 * 1024;
+// Two Base64 pieces' worth (a multiple of 3): chunks of stored files then encode to Base64 without
+// carrying bytes between them, and without a short piece at the end of each chunk.
+const STORED_CHUNK_BYTES = 2 * ENCODE_PIECE_BYTES;
 
 /** A file n8n stores outside the item (filesystem, database, object storage), read from its start each time it is opened. */
 export function storedBinarySource(context: IExecuteFunctions, id: string, chunkBytes = STORED_CHUNK_BYTES): OpenSource {
