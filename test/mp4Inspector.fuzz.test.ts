@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { box, concat, latin1, u32, u64 } from './fixtures/boxes';
+import { seededRandom } from './fixtures/seededRandom';
 
 import {
 	DEFAULT_MP4_INSPECTION_LIMITS,
@@ -38,20 +39,6 @@ const FIXTURE_NAMES = [
 	'encrypted.mp4',
 ];
 const FIXTURES = FIXTURE_NAMES.map((name) => ({ name, bytes: Uint8Array.from(readFileSync(join(MEDIA, name))) }));
-
-/** xorshift32: small, seeded, the same sequence on every run. */
-function seededRandom(seed: number): { next: () => number; below: (limit: number) => number } {
-	let state = seed >>> 0 || 1;
-	const next = (): number => {
-		state ^= state << 13;
-		state >>>= 0;
-		state ^= state >>> 17;
-		state ^= state << 5;
-		state >>>= 0;
-		return state / 0x1_0000_0000;
-	};
-	return { next, below: (limit) => Math.floor(next() * limit) };
-}
 
 // ---- Byte helpers ----
 

@@ -10,18 +10,7 @@ import { bufferSource, prepareSplit } from '../../nodes/ZApi/media/mp4/partAssem
 import type { SplitOptions } from '../../nodes/ZApi/media/mp4/planParts';
 import { SPLIT_FIXTURES } from '../fixtures';
 import { box, concat, latin1, u16, u32, zeros } from '../fixtures/boxes';
-
-function seededRandom(seed: number): (limit: number) => number {
-	let state = seed >>> 0 || 1;
-	return (limit) => {
-		state ^= state << 13;
-		state >>>= 0;
-		state ^= state >>> 17;
-		state ^= state << 5;
-		state >>>= 0;
-		return Math.floor((state / 0x1_0000_0000) * limit);
-	};
-}
+import { seededRandom } from '../fixtures/seededRandom';
 
 const SOURCES = [SPLIT_FIXTURES.h264_61s, SPLIT_FIXTURES.bFrames70s, SPLIT_FIXTURES.editList, SPLIT_FIXTURES.moovAtEnd, SPLIT_FIXTURES.fragmented].map((path) =>
 	readFileSync(path),
@@ -94,7 +83,7 @@ describe('splitter fuzzing', () => {
 		const failures: string[] = [];
 		const outcomes = { parts: 0, 'media-error': 0 };
 		for (let seed = 1; seed <= 400; seed++) {
-			const random = seededRandom(seed);
+			const random = seededRandom(seed).below;
 			const source = SOURCES[seed % SOURCES.length];
 			const moovAt = source.indexOf('moov') - 4;
 			const moovSize = source.readUInt32BE(moovAt);
@@ -119,7 +108,7 @@ describe('splitter fuzzing', () => {
 		expect(moofs.length).toBeGreaterThan(30);
 		const outcomes = { parts: 0, 'media-error': 0 };
 		for (let seed = 1; seed <= 300; seed++) {
-			const random = seededRandom(seed);
+			const random = seededRandom(seed).below;
 			const file = Buffer.from(FRAGMENTED);
 			for (let change = 1 + random(6); change > 0; change--) {
 				const moof = moofs[random(moofs.length)];
