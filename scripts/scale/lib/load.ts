@@ -22,13 +22,8 @@ export interface LoadRequest {
 	upload?: { data: Buffer; sha256: string; fileName: string; contentType: string };
 }
 
-export interface LoadResult {
+export interface LoadResult extends Answer {
 	request: LoadRequest;
-	/** HTTP status; undefined when no answer came (see error). */
-	status?: number;
-	text: string;
-	json?: Record<string, unknown>;
-	error?: string;
 	/** ms since the batch started when the call was made, and how long until the answer was read. */
 	sentAtMs: number;
 	latencyMs: number;
@@ -159,24 +154,37 @@ function body(request: LoadRequest): { body: FormData | string; headers: Record<
 	return { body: JSON.stringify({ videoUrl: request.url, caption: request.caption }), headers: { 'Content-Type': 'application/json' } };
 }
 
-async function send(url: string, request: LoadRequest, batchStart: number, timeoutMs: number): Promise<LoadResult> {
-	const sentAt = performance.now();
-	const result: LoadResult = { request, text: '', sentAtMs: sentAt - batchStart, latencyMs: 0 };
+/** What a POST to a workflow's webhook answered: status, text and JSON when it is JSON, or why no answer came. */
+export interface Answer {
+	/** HTTP status; undefined when no answer came (see error). */
+	status?: number;
+	text: string;
+	json?: Record<string, unknown>;
+	error?: string;
+}
+
+/** POSTs and reads the whole answer; never throws (a failed call is an Answer with an error). */
+export async function post(url: string, init: { body: FormData | string; headers: Record<string, string>; timeoutMs: number }): Promise<Answer> {
+	const answer: Answer = { text: '' };
 	try {
-		const { body: payload, headers } = body(request);
-		const response = await fetch(url, { method: 'POST', body: payload, headers, signal: AbortSignal.timeout(timeoutMs) });
-		result.status = response.status;
-		result.text = await response.text();
+		const response = await fetch(url, { method: 'POST', body: init.body, headers: init.headers, signal: AbortSignal.timeout(init.timeoutMs) });
+		answer.status = response.status;
+		answer.text = await response.text();
 		try {
-			result.json = JSON.parse(result.text) as Record<string, unknown>;
+			answer.json = JSON.parse(answer.text) as Record<string, unknown>;
 		} catch {
 			// not JSON: the caller's assertion says so
 		}
 	} catch (error) {
-		result.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+		answer.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 	}
-	result.latencyMs = performance.now() - sentAt;
-	return result;
+	return answer;
+}
+
+async function send(url: string, request: LoadRequest, batchStart: number, timeoutMs: number): Promise<LoadResult> {
+	const sentAt = performance.now();
+	const answer = await post(url, { ...body(request), timeoutMs });
+	return { request, ...answer, sentAtMs: sentAt - batchStart, latencyMs: performance.now() - sentAt };
 }
 
 export interface BatchRun {

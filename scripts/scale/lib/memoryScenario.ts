@@ -14,7 +14,8 @@ import type { ReceivedRequest, ZApiSandbox } from '../../../test/sandbox/zapiSan
 import { firstOutputItem } from '../../e2e/lib/executions';
 import type { N8nContext } from '../../e2e/lib/n8n';
 import { sleep } from '../../e2e/lib/processes';
-import { MIB, paddedMp4, seededRandom, sha256, STATUS_LIMIT } from './load';
+import type { Answer } from './load';
+import { MIB, paddedMp4, post, seededRandom, sha256, STATUS_LIMIT } from './load';
 import { mebibytes, processTree, readWorkerLog, startWorker, type Worker } from './queueMode';
 import type { PgExecution } from './pgExecutions';
 
@@ -157,12 +158,8 @@ function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-export interface CallResult {
+export interface CallResult extends Answer {
 	video: MemoryVideo;
-	status?: number;
-	json?: Record<string, unknown>;
-	text: string;
-	error?: string;
 }
 
 export interface MemoryRun {
@@ -197,25 +194,8 @@ export interface MemoryScenarioSetup {
 }
 
 async function call(url: string, video: MemoryVideo): Promise<CallResult> {
-	const result: CallResult = { video, text: '' };
-	try {
-		const response = await fetch(url, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/json' },
-			body: JSON.stringify({ path: video.path, caption: video.caption }),
-			signal: AbortSignal.timeout(180_000),
-		});
-		result.status = response.status;
-		result.text = await response.text();
-		try {
-			result.json = JSON.parse(result.text) as Record<string, unknown>;
-		} catch {
-			// not JSON: the check says so
-		}
-	} catch (error) {
-		result.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-	}
-	return result;
+	const body = JSON.stringify({ path: video.path, caption: video.caption });
+	return { video, ...(await post(url, { body, headers: { 'Content-Type': 'application/json' }, timeoutMs: 180_000 })) };
 }
 
 /** Starts the filesystem-mode worker, warms it up with one small video, samples idle, then posts the ten videos at once. */
